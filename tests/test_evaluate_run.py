@@ -1,0 +1,21 @@
+"The evaluation template, run as a user runs it, on the two reference systems."
+import json
+
+import papermill as pm
+import pytest
+
+
+@pytest.mark.parametrize('model', ['identity', 'oracle'])
+def test_evaluate_writes_the_table(repo_root, tmp_path, model):
+    run = tmp_path / model
+    run.mkdir()
+    pm.execute_notebook(str(repo_root / 'nbs' / 'evaluate.ipynb'), str(run / 'evaluate.ipynb'),
+                        parameters=dict(run_dir=str(run), model=model, n_pairs=2), cwd=str(repo_root / 'nbs'), progress_bar=False)
+    metrics = json.loads((run / 'metrics.json').read_text())
+    rows = {r['system']: r for r in metrics['rows']}
+    assert set(rows) == {'identity', 'oracle', 'model'} and metrics['n_pairs'] == 2
+    assert metrics['classifier_test_accuracy'] >= 0.95
+    assert rows['model'] == {**rows[model], 'system': 'model'}
+    assert rows['identity']['rpa'] > 0.99 and rows['identity']['target_prob'] < 0.05
+    assert rows['oracle']['target_prob'] > 0.8 and rows['oracle']['lsd'] < rows['identity']['lsd']
+    assert (run / 'figures' / 'evaluation.png').is_file() and (run / 'env.json').is_file()
