@@ -7,8 +7,8 @@ TORCH ?= torch==2.13.0
 # Extra pip arguments for torch, e.g. TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
 RUN ?= demo-$(shell date +%Y%m%d-%H%M%S)
-DEMO_NB ?= nbs/preview.ipynb
-DEMO_ARGS ?=
+DEMO_NB ?= nbs/train.ipynb
+DEMO_ARGS ?= -f configs/demo.yaml
 
 .PHONY: demo test setup clean-venv
 .DEFAULT_GOAL := test

@@ -16,10 +16,11 @@ def train(repo_root, run, **params):
 def test_train_run_resume_and_transfer(repo_root, tmp_path):
     run = tmp_path / 'run'
     run.mkdir()
-    train(repo_root, run, steps=3)
+    train(repo_root, run, steps=3, sample_every=2)
     metrics = json.loads((run / 'metrics.json').read_text())
     assert {r['system'] for r in metrics['rows']} == {'identity', 'oracle', 'model'} and metrics['steps'] == 3
-    for f in ('ckpt/last.pt', 'losses.jsonl', 'figures/losses.png', 'figures/samples.png', 'audio/transfer.wav', 'env.json'):
+    for f in ('ckpt/last.pt', 'losses.jsonl', 'figures/losses.png', 'samples/step-000002/fake_b.wav', 'samples/step-000003/spectrograms.png',
+              'audio/transfer.wav', 'env.json'):
         assert (run / f).is_file(), f
     train(repo_root, run, steps=5, resume=True, eval_pairs=0)       # continues from step 3
     steps = [json.loads(l)['step'] for l in (run / 'losses.jsonl').read_text().splitlines()]

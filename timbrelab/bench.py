@@ -17,10 +17,11 @@ from .griffinlim import griffinlim
 from .spectral import CQT, STFT
 from .synth import INSTRUMENTS, default_dataset, random_score, render, shared_range
 from .train import EpochLoader, build_model
+from .wavenet import WaveNet
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'bench_clips', 'best_time', 'sc_db', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data',
-           'bench_train_step', 'main']
+           'bench_train_step', 'bench_wavenet', 'main']
 
 # %% ../nbs/90_bench.ipynb #5ce9dfe8
 def bench_clips(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, seed: int = 0) -> np.ndarray:
@@ -117,10 +118,27 @@ def bench_train_step(steps: int = 20, batch_size: int = 4, num_workers: int = 2,
     return dict(rows=rows, result=dict(steps_per_s=steps / t_real, data_overhead=max(0.0, 1 - t_made / t_real)))
 
 # %% ../nbs/90_bench.ipynb #ed8ea106
-BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step)
+def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached: int = 2000, n_naive: int = 8, repeat: int = 1) -> dict:
+    "Samples per second of cached and naive WaveNet generation for each (layers, channels, batch)."
+    rows = []
+    for R, C, B in itertools.product(layers, channels, batches):
+        torch.manual_seed(0)
+        net = WaveNet(n_layers=R, cycle=10, channels=C, skip_channels=2 * C).eval()
+        prompt = torch.randint(0, 256, (B, net.receptive_field))
+        t_cached = best_time(lambda: net.generate(n_cached, batch=B), repeat)
+        t_naive = best_time(lambda: net.generate(n_naive, prompt=prompt, cached=False), repeat)
+        rate, naive = B * n_cached / t_cached, B * n_naive / t_naive
+        rows.append(dict(layers=R, channels=C, batch=B, receptive_field=net.receptive_field, cached_samples_per_s=rate,
+                         naive_samples_per_s=naive, speedup=rate / naive, rtf_16k=16000 * B / rate))
+    small = min(rows, key=lambda r: (r['batch'], r['layers'], r['channels']))
+    return dict(rows=rows, result=dict(speedup_cached_vs_naive=min(r['speedup'] for r in rows if r['layers'] == max(layers)),
+                                       samples_per_s_b1=small['cached_samples_per_s'], rtf_16k_b1=small['rtf_16k']))
+
+# %% ../nbs/90_bench.ipynb #e7eb6d3a
+BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step, wavenet=bench_wavenet)
 
 @call_parse
-def main(which: str,               # benchmark to run: griffinlim or cqt
+def main(which: str,               # benchmark to run: a name in BENCHMARKS
          n_clips: int = 16,        # synthesizer clips
          seconds: float = 4.0,     # length of each clip (griffinlim, cqt)
          n_iter: int = 32,         # Griffin-Lim iterations
@@ -128,5 +146,5 @@ def main(which: str,               # benchmark to run: griffinlim or cqt
     "Run benchmark `which`, print its markdown table and RESULT line."
     if which not in BENCHMARKS: raise SystemExit(f"unknown benchmark {which!r}; choose from {', '.join(BENCHMARKS)}")
     print(f"torch threads: {torch.get_num_threads()}")
-    kwargs = dict(repeat=repeat) if which in ('data', 'train_step') else dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter, repeat=repeat)
+    kwargs = dict(repeat=repeat) if which in ('data', 'train_step', 'wavenet') else dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter, repeat=repeat)
     print(report(**BENCHMARKS[which](**kwargs)))

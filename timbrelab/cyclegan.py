@@ -5,15 +5,18 @@
 # %% ../nbs/30_cyclegan.ipynb #3df35c01
 from __future__ import annotations
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from fastcore.basics import patch
+from matplotlib.figure import Figure
 from torch import nn
 
+from .audio import save
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
 from .griffinlim import griffinlim
 from .nets import Conv1dDiscriminator, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator
-from .spectral import CQT, STFT, Mel
+from .spectral import CQT, STFT, Mel, state_length
 
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'CycleGANConfig', 'choose', 'CycleGAN']
@@ -36,6 +39,7 @@ class CycleGANConfig:
     lambdas: dict = field(default_factory=lambda: dict(cycle=10.0, identity=5.0, gp=10.0))
     identity_until: int | None = None  # identity weight falls to 0 at this step (None: constant)
     n_critic: int = 1              # discriminator steps per generator step (5 is usual for wgangp)
+    instance_noise: float = 0.01   # std of Gaussian noise added to the real features in training
     lr: float = 2e-4
     pool_size: int = 50
     gl_iters: int = 32             # Griffin-Lim iterations in `transfer`
@@ -68,15 +72,17 @@ class CycleGAN(nn.Module):
         self.G_AB, self.G_BA = (choose(GENERATORS, c.generator, 'generator')(c) for _ in range(2))
         self.D_A, self.D_B = (choose(DISCRIMINATORS, c.discriminator, 'discriminator')(c, n_freq) for _ in range(2))
         self.gan, self.pools = GANLoss(c.loss), dict(a=HistoryPool(c.pool_size, c.seed), b=HistoryPool(c.pool_size, c.seed + 1))
+        self.noise = torch.Generator().manual_seed(c.seed + 2)   # instance noise, its own stream so a resumed run draws the same
         adam = lambda *nets: torch.optim.Adam([p for n in nets for p in n.parameters()], lr=c.lr, betas=(0.5, 0.999))
         self.optimizers = dict(g=adam(self.G_AB, self.G_BA), d=adam(self.D_A, self.D_B))
 
     @property
     def nets(self) -> dict: return dict(G_AB=self.G_AB, G_BA=self.G_BA, D_A=self.D_A, D_B=self.D_B)
 
-    def get_extra_state(self): return {k: pool.state_dict() for k, pool in self.pools.items()}   # the pools go in state_dict()
+    def get_extra_state(self): return dict(noise=self.noise.get_state(), **{k: pool.state_dict() for k, pool in self.pools.items()})  # in state_dict()
     def set_extra_state(self, state):
         for k, pool in self.pools.items(): pool.load_state_dict(state[k])
+        self.noise.set_state(state['noise'])
 
 # %% ../nbs/30_cyclegan.ipynb #e8720fce
 @patch
@@ -110,10 +116,10 @@ def discriminator_step(self: CycleGAN, a, b, fake_a, fake_b) -> torch.Tensor:
 @patch
 def train_step(self: CycleGAN, batch: dict, step: int) -> dict:
     "One step: generators, then `n_critic` discriminator updates. Returns the losses as floats."
-    a, b = batch['a']['features'][:, None], batch['b']['features'][:, None]
+    a, b = (x + self.config.instance_noise * torch.randn(x.shape, generator=self.noise).to(x.device) for x in (batch[d]['features'][:, None] for d in 'ab'))
     losses, fake_a, fake_b = self.generator_step(a, b, step)
     for _ in range(self.config.n_critic): d = self.discriminator_step(a, b, fake_a, fake_b)
-    return {k: float(v) for k, v in dict(losses, d=d).items()}
+    return {k: v.item() for k, v in dict(losses, d=d).items()}
 
 # %% ../nbs/30_cyclegan.ipynb #377f5751
 @patch
@@ -140,3 +146,19 @@ def samples(self: CycleGAN, batch: dict) -> dict:
     "Features of the first item of each domain and its transfer, for figures."
     a, b = batch['a']['features'][:1, None], batch['b']['features'][:1, None]
     return dict(a=a[0, 0], fake_b=self.G_AB.eval()(a)[0, 0], b=b[0, 0], fake_a=self.G_BA.eval()(b)[0, 0])
+
+@patch
+def write_samples(self: CycleGAN, folder, batch: dict) -> Path:
+    "Write `samples(batch)` to `folder`: before/after spectrograms (`spectrograms.png`) and Griffin-Lim audio (`a.wav`, `fake_b.wav`, ...)."
+    folder, s = Path(folder), self.samples(batch)
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(10, 5))
+    for ax, (name, f) in zip(fig.subplots(2, 2).flat, s.items()):
+        ax.imshow(f.numpy(), origin='lower', aspect='auto', vmin=-1, vmax=1, cmap='magma'); ax.set_title(name)
+    fig.tight_layout(); fig.savefig(folder / 'spectrograms.png', dpi=100)
+    for name, f in s.items():
+        source = batch['a' if name in ('a', 'fake_b') else 'b']   # a fake keeps its source's length and level
+        state = {k: v[0] for k, v in source.items() if k in ('lo', 'hi')}
+        with torch.no_grad(): audio = griffinlim(self.rep.magnitude(f, state)[None], self.rep, state_length(source), n_iter=self.config.gl_iters)[0]
+        save(folder / f'{name}.wav', audio.numpy(), self.config.sr)
+    return folder

@@ -22,7 +22,7 @@ from .synth import data_home
 __all__ = ['AUDIO_EXTENSIONS', 'INDEX_VERSION', 'FMA_SUBSETS', 'FMA_SPLITS', 'GUITARSET_VARIANTS', 'FEATURE_CACHE_VERSION',
            'STATE_KEYS', 'probe', 'index_path', 'probe_files', 'AudioSlices', 'AudioFolder', 'read_fma_tracks', 'FMA',
            'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings', 'UnpairedDomains', 'describe', 'state_of',
-           'Features']
+           'Features', 'features_item']
 
 # %% ../nbs/04_data.ipynb #621cff1d
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff')
@@ -297,11 +297,16 @@ class Features(Dataset):
         path = self.cache_path(j) if self.cache_dir else None
         features = _load_cached(path) if path and path.is_file() else None
         if features is None:
-            with torch.no_grad(): f, state = self.rep(self.dataset[j]['audio'])
-            features = dict(features=f, **{k: v for k, v in state.items() if v is not None})
+            features = features_item(self.rep, self.dataset[j]['audio'])
             if path: save_atomic(features, path)
         return dict(features, label=self.dataset.label_of(j), index=j)
 
 def _load_cached(path):
     try: return torch.load(path, weights_only=True)
     except Exception as e: warnings.warn(f"recomputing unreadable cached features {path}: {e}")
+
+@torch.no_grad()
+def features_item(rep, audio) -> dict:
+    "`{'features': ..., **state}` of `audio` under representation `rep`, the state's unused (`None`) entries left out."
+    f, state = rep(torch.as_tensor(audio))
+    return dict(features=f, **{k: v for k, v in state.items() if v is not None})
