@@ -52,6 +52,7 @@ class Trainer:
         self.schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, max(0.0, 1 - (s - decay_from) / span)))
                            for k, o in model.optimizers.items()}
         self.step, self.checkpoint = 0, self.run / 'ckpt' / 'last.pt'
+        torch.manual_seed(self.config.seed)
         if resume and self.checkpoint.is_file(): self.restore(self.checkpoint)
 
 # %% ../nbs/40_train.ipynb #fc49b4e4
@@ -97,7 +98,6 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
     "Train to `config.steps` (or to step `until`), logging and checkpointing; a NaN or inf loss stops the run."
     until, logged = min(until or self.config.steps, self.config.steps), []
     self.run.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(self.config.seed + self.step)
     batches = self.batches()
     for _ in tqdm(range(self.step, until), initial=self.step, total=self.config.steps, desc=self.model_name, disable=None):
         batch = next(batches)
@@ -120,7 +120,8 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
 class EpochLoader:
     "A `DataLoader` over a dataset with `set_epoch`, iterated once per epoch in the dataset's own (seeded) order."
     def __init__(self, dataset, **loader_kwargs):
-        self.dataset, self.loader = dataset, DataLoader(dataset, shuffle=False, **loader_kwargs)
+        # its own generator: starting an iteration then draws nothing from the global RNG, whose state a checkpoint restores
+        self.dataset, self.loader = dataset, DataLoader(dataset, shuffle=False, generator=torch.Generator(), **loader_kwargs)
     def set_epoch(self, epoch: int): self.dataset.set_epoch(epoch)
     def __len__(self): return len(self.loader)
     def __iter__(self): return iter(self.loader)
