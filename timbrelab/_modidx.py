@@ -314,4 +314,5 @@ d = { 'settings': { 'branch': 'main',
                                                                                   'timbrelab/wavenet.py'),
                                    'timbrelab.wavenet.WaveNet.stack': ('wavenet.html#wavenet.stack', 'timbrelab/wavenet.py'),
                                    'timbrelab.wavenet.WaveNet.upsampled': ('wavenet.html#wavenet.upsampled', 'timbrelab/wavenet.py'),
-                                   'timbrelab.wavenet._check': ('wavenet.html#_check', 'timbrelab/wavenet.py')}}}
+                                   'timbrelab.wavenet._check': ('wavenet.html#_check', 'timbrelab/wavenet.py'),
+                                   'timbrelab.wavenet._gumbel': ('wavenet.html#_gumbel', 'timbrelab/wavenet.py')}}}

@@ -137,7 +137,8 @@ def transfer(self: CycleGAN, wave, direction: str = 'AB', chunk_frames: int = 12
         w = window[:chunk.shape[-1]] if start else torch.where(torch.arange(chunk.shape[-1]) < hop, 1.0, window[:chunk.shape[-1]])
         out[:, start:start + chunk.shape[-1]] += G(chunk[None, None])[0, 0] * w
         weight[start:start + chunk.shape[-1]] += w
-    mag = self.rep.magnitude(out / weight.clamp_min(1e-6), state)
+    silent = features.amax(0) < -1 + 1e-3   # frames at the floor: the source is silent there
+    mag = self.rep.magnitude((out / weight.clamp_min(1e-6)).masked_fill(silent, -1.0), state)
     return griffinlim(mag[None], self.rep, len(wave), n_iter=self.config.gl_iters)[0]
 
 @patch

@@ -137,6 +137,11 @@ def _ring(self: WaveNet, t0: int, t1: int) -> tuple[torch.Tensor, torch.Tensor]:
     return read.flatten(1), start + t % size
 
 # %% ../nbs/20_wavenet.ipynb #12debb81
+def _gumbel(shape, temperature: float, rng, device) -> torch.Tensor:
+    "`temperature` times Gumbel noise (zeros for temperature 0)."
+    if temperature == 0: return torch.zeros(shape, device=device)
+    return temperature * -torch.empty(shape, device=device).exponential_(generator=rng).log_()
+
 @patch
 @torch.inference_mode()
 def generate(self: WaveNet,
@@ -167,7 +172,7 @@ def generate(self: WaveNet,
         out = step(t)
         if logits is not None: logits[:, :, t] = out
         if t < P: continue
-        if (t - P) % chunk == 0: noise = temperature * torch.empty(min(chunk, P + n - t), B, self.n_classes, device=device).exponential_(generator=rng).log_().neg_()
+        if (t - P) % chunk == 0: noise = _gumbel((min(chunk, P + n - t), B, self.n_classes), temperature, rng, device)
         x[:, t] = (out + noise[(t - P) % chunk]).argmax(1)   # Gumbel-max: a draw from softmax(out / temperature)
     return (x[:, P:], logits) if return_logits else x[:, P:]
 
