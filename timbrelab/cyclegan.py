@@ -116,7 +116,8 @@ def discriminator_step(self: CycleGAN, a, b, fake_a, fake_b) -> torch.Tensor:
 @patch
 def train_step(self: CycleGAN, batch: dict, step: int) -> dict:
     "One step: generators, then `n_critic` discriminator updates. Returns the losses as floats."
-    a, b = (x + self.config.instance_noise * torch.randn(x.shape, generator=self.noise).to(x.device) for x in (batch[d]['features'][:, None] for d in 'ab'))
+    noisy = lambda x: x + self.config.instance_noise * torch.randn(x.shape, generator=self.noise).to(x.device)
+    a, b = (noisy(batch[d]['features'][:, None]) for d in 'ab')
     losses, fake_a, fake_b = self.generator_step(a, b, step)
     for _ in range(self.config.n_critic): d = self.discriminator_step(a, b, fake_a, fake_b)
     return {k: v.item() for k, v in dict(losses, d=d).items()}
@@ -138,8 +139,12 @@ def transfer(self: CycleGAN, wave, direction: str = 'AB', chunk_frames: int = 12
         out[:, start:start + chunk.shape[-1]] += G(chunk[None, None])[0, 0] * w
         weight[start:start + chunk.shape[-1]] += w
     silent = features.amax(0) < -1 + 1e-3   # frames at the floor: the source is silent there
-    mag = self.rep.magnitude((out / weight.clamp_min(1e-6)).masked_fill(silent, -1.0), state)
-    return griffinlim(mag[None], self.rep, len(wave), n_iter=self.config.gl_iters)[0]
+    return self.to_audio((out / weight.clamp_min(1e-6)).masked_fill(silent, -1.0), state, len(wave))
+
+@patch
+def to_audio(self: CycleGAN, features, state: dict, length: int) -> torch.Tensor:
+    "Audio of `length` samples from one item's features and scale state, by Griffin-Lim."
+    return griffinlim(self.rep.magnitude(features, state)[None], self.rep, length, n_iter=self.config.gl_iters)[0]
 
 @patch
 @torch.no_grad()
@@ -149,6 +154,7 @@ def samples(self: CycleGAN, batch: dict) -> dict:
     return dict(a=a[0, 0], fake_b=self.G_AB.eval()(a)[0, 0], b=b[0, 0], fake_a=self.G_BA.eval()(b)[0, 0])
 
 @patch
+@torch.no_grad()
 def write_samples(self: CycleGAN, folder, batch: dict) -> Path:
     "Write `samples(batch)` to `folder`: before/after spectrograms (`spectrograms.png`) and Griffin-Lim audio (`a.wav`, `fake_b.wav`, ...)."
     folder, s = Path(folder), self.samples(batch)
@@ -160,6 +166,5 @@ def write_samples(self: CycleGAN, folder, batch: dict) -> Path:
     for name, f in s.items():
         source = batch['a' if name in ('a', 'fake_b') else 'b']   # a fake keeps its source's length and level
         state = {k: v[0] for k, v in source.items() if k in ('lo', 'hi')}
-        with torch.no_grad(): audio = griffinlim(self.rep.magnitude(f, state)[None], self.rep, state_length(source), n_iter=self.config.gl_iters)[0]
-        save(folder / f'{name}.wav', audio.numpy(), self.config.sr)
+        save(folder / f'{name}.wav', self.to_audio(f, state, state_length(source)).numpy(), self.config.sr)
     return folder

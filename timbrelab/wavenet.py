@@ -96,8 +96,13 @@ def forward(self: WaveNet, x, cond=None, domain=None):
     _check(x.dim() == 2 and not x.is_floating_point() and not x.is_complex(),
            f"`x` must be mu-law classes of shape (batch, time) and an integer type, got {tuple(x.shape)} {x.dtype}")
     _check(x.numel() == 0 or (0 <= int(x.min()) and int(x.max()) < self.n_classes), f"`x` classes must lie in 0..{self.n_classes - 1}")
-    h = F.pad(self.embed(x).transpose(1, 2), (1, -1))   # h[t] = embed(x[t - 1]), zeros at t = 0
-    return self.stack(h, self.conditioning(self.upsampled(cond, x.shape[1]), domain, len(x)))
+    return self._logits(x, self.upsampled(cond, x.shape[1]), domain)
+
+@patch
+def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
+    "Logits for the classes `x[:, span]`, given upsampled conditioning `up` covering `x`."
+    h = F.pad(self.embed(x[:, span]).transpose(1, 2), (1, -1))   # h[t] = embed(x[t - 1]), zeros at the span's start
+    return self.stack(h, self.conditioning(None if up is None else up[..., span], domain, len(x)))
 
 @patch
 def stack(self: WaveNet, h, conditioning):
@@ -181,9 +186,7 @@ def generate(self: WaveNet,
 def _full_steps(self: WaveNet, x, up, domain):
     "Step function: the logits at `t` from the whole network on the last RF samples."
     def step(t):
-        lo = max(0, t + 1 - self.receptive_field)
-        h = F.pad(self.embed(x[:, lo:t + 1]).transpose(1, 2), (1, -1))
-        return self.stack(h, self.conditioning(None if up is None else up[..., lo:t + 1], domain, len(x)))[..., -1]
+        return self._logits(x, up, domain, slice(max(0, t + 1 - self.receptive_field), t + 1))[..., -1]
     return step
 
 @patch
