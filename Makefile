@@ -31,7 +31,8 @@ test: setup
 	$(BIN)/nbdev_export
 	@diff -r -x __pycache__ $(VENV)/lib-before timbrelab \
 	  || (echo "timbrelab/ was out of sync with nbs/: nbdev_export updated it; commit notebooks and library together" && exit 1)
-	$(BIN)/nbdev_test
+	@# nbdev_test runs one notebook per core at once: one torch thread each (two per process stall on 2 cores)
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test
 	$(BIN)/pytest -q tests/
 
 clean-venv:

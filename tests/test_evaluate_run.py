@@ -19,3 +19,10 @@ def test_evaluate_writes_the_table(repo_root, tmp_path, model):
     assert rows['identity']['rpa'] > 0.99 and rows['identity']['target_prob'] < 0.05
     assert rows['oracle']['target_prob'] > 0.8 and rows['oracle']['lsd'] < rows['identity']['lsd']
     assert (run / 'figures' / 'evaluation.png').is_file() and (run / 'env.json').is_file()
+
+
+def test_evaluate_fails_a_model_below_the_bar(repo_root, tmp_path):
+    "With check_transfer, scoring the untouched input as the model fails: the assertion can fail."
+    with pytest.raises(pm.PapermillExecutionError, match='did not reach the transfer bar'):
+        pm.execute_notebook(str(repo_root / 'nbs' / 'evaluate.ipynb'), str(tmp_path / 'evaluate.ipynb'), progress_bar=False,
+                            parameters=dict(run_dir=str(tmp_path), model='identity', check_transfer=True), cwd=str(repo_root / 'nbs'))

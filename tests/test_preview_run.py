@@ -12,7 +12,7 @@ def test_preview_writes_a_run_folder(repo_root, tmp_path):
     assert (run / 'run.ipynb').is_file()
     assert json.loads((run / 'config.json').read_text()) == dict(n_scores=2, seed=0)
     env = json.loads((run / 'env.json').read_text())
-    assert env['packages']['timbrelab'] and env['device'] == 'cpu'
+    assert env['packages']['timbrelab'] and env['devices'] == ['cpu']
     assert sorted(p.name for p in (run / 'figures').glob('*.png')) == ['preview-test-000.png', 'preview-test-001.png']
     wavs = sorted((run / 'audio').glob('*.wav'))
     assert len(wavs) == 2 * 5

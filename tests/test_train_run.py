@@ -4,13 +4,20 @@ from pathlib import Path
 
 import numpy as np
 import papermill as pm
+import pytest
 import soundfile as sf
+import yaml
 from timbrelab.synth import random_score, render
 
 
 def train(repo_root, run, **params):
     pm.execute_notebook(str(repo_root / 'nbs' / 'train.ipynb'), str(run / f"run-{params.get('steps', 3)}.ipynb"),
                         parameters=dict(run_dir=str(run), **params), cwd=str(repo_root / 'nbs'), progress_bar=False)
+
+
+def transfer_cli(*args):
+    exe = Path(sys.executable).parent / 'timbrelab-transfer'
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True)
 
 
 def test_train_run_resume_and_transfer(repo_root, tmp_path):
@@ -20,8 +27,10 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
     metrics = json.loads((run / 'metrics.json').read_text())
     assert {r['system'] for r in metrics['rows']} == {'identity', 'oracle', 'model'} and metrics['steps'] == 3
     for f in ('ckpt/last.pt', 'losses.jsonl', 'figures/losses.png', 'samples/step-000002/fake_b.wav', 'samples/step-000003/spectrograms.png',
-              'audio/transfer.wav', 'env.json'):
+              'audio/model.wav', 'env.json'):
         assert (run / f).is_file(), f
+    config = json.loads((run / 'config.json').read_text())   # exactly the parameters cell's names, with the values used
+    assert set(config) == set(pm.inspect_notebook(str(repo_root / 'nbs' / 'train.ipynb'))) and config['sample_every'] == 2
     train(repo_root, run, steps=5, resume=True, eval_pairs=0)       # continues from step 3
     steps = [json.loads(l)['step'] for l in (run / 'losses.jsonl').read_text().splitlines()]
     assert steps == [1, 2, 3, 4, 5]
@@ -29,12 +38,60 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
     source = tmp_path / 'long.wav'                                    # 9 s at 22.05 kHz stereo: several chunks
     audio = render(random_score(1, 9.0), 'clarinet', sr=22050)
     sf.write(source, np.stack([audio, 0.5 * audio], 1), 22050)
-    exe = Path(sys.executable).parent / 'timbrelab-transfer'
-    r = subprocess.run([str(exe), str(source), str(tmp_path / 'out.wav'), '--checkpoint', str(run / 'ckpt' / 'last.pt')],
-                       capture_output=True, text=True)
+    r = transfer_cli(source, tmp_path / 'out.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'violin')
     assert r.returncode == 0, r.stderr
     out, sr = sf.read(tmp_path / 'out.wav')
     assert sr == 22050 and abs(len(out) - len(audio)) <= 1 and np.isfinite(out).all() and np.abs(out).max() > 0
-    r = subprocess.run([str(exe), str(source), str(tmp_path / 'x.wav'), '--checkpoint', str(tmp_path / 'missing.pt')],
-                       capture_output=True, text=True)
+    r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', tmp_path / 'missing.pt', '--target', 'violin')
     assert r.returncode != 0 and 'missing.pt' in r.stderr
+    r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', run / 'ckpt' / 'last.pt')
+    assert r.returncode != 0 and 'clarinet, violin' in r.stderr
+    r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'kazoo')
+    assert r.returncode != 0 and "target domain 'kazoo'" in r.stderr
+
+
+def test_template_model_end_to_end(repo_root, tmp_path):
+    "The template model through everything a model plugs into: trainer, checkpoint, resume, load, CLI, evaluation."
+    run = tmp_path / 'eq'
+    run.mkdir()
+    train(repo_root, run, model='template', model_config={'gl_iters': 8}, steps=4, eval_pairs=1, checkpoint_every=2)
+    rows = {r['system']: r for r in json.loads((run / 'metrics.json').read_text())['rows']}
+    assert rows['identity']['rpa'] > 0.99 and rows['model']['lsd'] != rows['identity']['lsd']   # scored, and it did something
+    train(repo_root, run, model='template', model_config={'gl_iters': 8}, steps=6, resume=True, eval_pairs=0)
+    assert [json.loads(l)['step'] for l in (run / 'losses.jsonl').read_text().splitlines()] == list(range(1, 7))
+    clip = tmp_path / 'clip.wav'
+    sf.write(clip, render(random_score(2, 1.0), 'clarinet'), 16000)
+    r = transfer_cli(clip, tmp_path / 'out.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'violin')
+    assert r.returncode == 0, r.stderr
+    assert sf.info(tmp_path / 'out.wav').frames == 16000
+    scored = tmp_path / 'scored'
+    scored.mkdir()
+    pm.execute_notebook(str(repo_root / 'nbs' / 'evaluate.ipynb'), str(scored / 'evaluate.ipynb'), cwd=str(repo_root / 'nbs'),
+                        parameters=dict(run_dir=str(scored), model=str(run / 'ckpt' / 'last.pt'), n_pairs=1), progress_bar=False)
+    again = {r['system']: r for r in json.loads((scored / 'metrics.json').read_text())['rows']}
+    assert again['model']['target_prob'] is not None and again['identity'] == {**rows['identity']}
+
+
+def test_init_from_with_frozen_nets(repo_root, tmp_path):
+    "A fresh run starts from another run's weights with nets frozen; the frozen net ends the run as it was loaded."
+    import torch
+    first, second = tmp_path / 'first', tmp_path / 'second'
+    first.mkdir(), second.mkdir()
+    train(repo_root, first, steps=2, eval_pairs=0)
+    train(repo_root, second, steps=2, eval_pairs=0, init_from=str(first / 'ckpt' / 'last.pt'), freeze=['G_AB'])
+    a, b = (torch.load(r / 'ckpt' / 'last.pt', weights_only=True)['model'] for r in (first, second))
+    assert all(torch.equal(a[k], b[k]) for k in a if k.startswith('G_AB.'))
+    assert any(not torch.equal(a[k], b[k]) for k in a if k.startswith('G_BA.'))
+
+
+@pytest.mark.parametrize('notebook', ['train', 'evaluate', 'preview'])
+def test_papermill_parses_every_parameter_line(repo_root, notebook, caplog):
+    pm.inspect_notebook(str(repo_root / 'nbs' / f'{notebook}.ipynb'))
+    assert not [r.getMessage() for r in caplog.records if r.levelname == 'WARNING'], caplog.text
+
+
+def test_presets_are_parameters_of_the_template(repo_root):
+    "Every key of every preset is a parameter of the notebook it runs, so papermill never drops one silently."
+    known = set(pm.inspect_notebook(str(repo_root / 'nbs' / 'train.ipynb')))
+    for preset in (repo_root / 'configs').glob('*.yaml'):
+        assert set(yaml.safe_load(preset.read_text())) <= known, preset

@@ -12,24 +12,20 @@ import torch
 from fastcore.script import call_parse
 from torch.utils.data import DataLoader
 
-from .data import AudioFolder, Features, UnpairedDomains
-from .griffinlim import griffinlim
+from .data import AudioFolder, Features
+from .griffinlim import griffinlim, sc_db
+from .models import build_model
+from .protocol import choose
+from .runs import markdown_table
 from .spectral import CQT, STFT
-from .synth import INSTRUMENTS, default_dataset, random_score, render, shared_range
-from .train import EpochLoader, build_model
+from .synth import clip_batch, default_dataset
 from .wavenet import WaveNet
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'bench_clips', 'best_time', 'sc_db', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data',
-           'bench_train_step', 'bench_wavenet', 'main']
+__all__ = ['BENCHMARKS', 'best_time', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
+           'bench_wavenet', 'main']
 
 # %% ../nbs/90_bench.ipynb #5ce9dfe8
-def bench_clips(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, seed: int = 0) -> np.ndarray:
-    "`(n_clips, samples)` synthesizer clips, cycling through the instruments, melodies in their shared range."
-    names, span = list(INSTRUMENTS), shared_range(INSTRUMENTS)
-    return np.stack([render(random_score(seed + i, seconds, span), names[i % len(names)], sr, seed=seed + i)
-                     for i in range(n_clips)])
-
 def best_time(fn, repeat: int = 1) -> float:
     "Seconds of the fastest of `repeat` calls of `fn`, after one warm-up call."
     fn()
@@ -38,23 +34,17 @@ def best_time(fn, repeat: int = 1) -> float:
         t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
     return min(times)
 
-def sc_db(est, ref) -> float:
-    "Spectral convergence of magnitudes `est` against `ref`, in dB."
-    return float(20 * np.log10(np.linalg.norm(est - ref) / np.linalg.norm(ref)))
-
 # %% ../nbs/90_bench.ipynb #b6b5c34e
 def report(rows: list[dict], result: dict) -> str:
     "A markdown table of `rows` followed by the `RESULT key=value ...` line."
-    cols = list(rows[0])
-    lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
-    lines += ['| ' + ' | '.join(f'{r[c]:.2f}' if isinstance(r[c], float) else str(r[c]) for c in cols) + ' |' for r in rows]
-    return '\n'.join(lines + ['', 'RESULT ' + ' '.join(f'{k}={v:.3g}' if isinstance(v, float) else f'{k}={v}' for k, v in result.items())])
+    line = 'RESULT ' + ' '.join(f'{k}={v:.3g}' if isinstance(v, float) else f'{k}={v}' for k, v in result.items())
+    return markdown_table(rows, digits=2) + '\n\n' + line
 
 # %% ../nbs/90_bench.ipynb #391a6f27
 def bench_griffinlim(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, n_fft: int = 1024, hop_length: int = 256,
                      n_iter: int = 32, repeat: int = 3) -> dict:
     "Time and spectral convergence of our batched STFT Griffin-Lim and librosa.griffinlim on the same magnitudes."
-    clips = bench_clips(n_clips, seconds, sr)
+    clips = clip_batch(n_clips, seconds, sr)
     S = np.abs(librosa.stft(clips, n_fft=n_fft, hop_length=hop_length))
     stft, mag, length = STFT(n_fft, hop_length), torch.tensor(S), clips.shape[-1]
     out = {}
@@ -70,7 +60,7 @@ def bench_griffinlim(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, n
 def bench_cqt(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, hop_length: int = 256, n_bins: int = 84,
               bins_per_octave: int = 12, n_iter: int = 32, repeat: int = 3) -> dict:
     "Forward CQT vs librosa.cqt (time, agreement) and CQT Griffin-Lim vs librosa.griffinlim_cqt (time, convergence)."
-    clips = bench_clips(n_clips, seconds, sr)
+    clips = clip_batch(n_clips, seconds, sr)
     kw = dict(sr=sr, hop_length=hop_length, fmin=librosa.note_to_hz('C1'), bins_per_octave=bins_per_octave)
     cqt, wave, length, out = CQT(sr, hop_length, n_bins=n_bins, bins_per_octave=bins_per_octave), torch.tensor(clips), clips.shape[-1], {}
     t_fwd = best_time(lambda: out.update(C=cqt.analyze(wave).abs().numpy()), max(repeat, 3))
@@ -104,8 +94,8 @@ def bench_data(seconds: float = 2.0, num_workers: int = 2, batch_size: int = 8, 
 def bench_train_step(steps: int = 20, batch_size: int = 4, num_workers: int = 2, repeat: int = 1) -> dict:
     "Steps per second of CycleGAN training with the real data pipeline, and the fraction of time data loading adds."
     model = build_model('cyclegan')
-    domains = [Features(AudioFolder(default_dataset() / 'train' / d, sr=16000, seconds=1.0), model.rep) for d in ('clarinet', 'violin')]
-    loader = EpochLoader(UnpairedDomains(*domains, length='max'), batch_size=batch_size, num_workers=num_workers, drop_last=True)
+    domains = {d: AudioFolder(default_dataset() / 'train' / d, sr=16000, seconds=1.0) for d in model.config.domains}
+    loader = model.training_data(domains, batch_size=batch_size, num_workers=num_workers)
     def epochs():
         for epoch in itertools.count():
             loader.set_epoch(epoch)
@@ -115,7 +105,7 @@ def bench_train_step(steps: int = 20, batch_size: int = 4, num_workers: int = 2,
     batch = next(iter(loader))
     t_real, t_made = best_time(real, repeat), best_time(lambda: [model.train_step(batch, s) for s in range(steps)], repeat)
     rows = [dict(method='real data pipeline', steps_per_s=steps / t_real), dict(method='pre-made batch', steps_per_s=steps / t_made)]
-    return dict(rows=rows, result=dict(steps_per_s=steps / t_real, data_overhead=max(0.0, 1 - t_made / t_real)))
+    return dict(rows=rows, result=dict(steps_per_s=steps / t_real, data_overhead=1 - t_made / t_real))
 
 # %% ../nbs/90_bench.ipynb #ed8ea106
 def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached: int = 2000, n_naive: int = 8, repeat: int = 1) -> dict:
@@ -144,7 +134,8 @@ def main(which: str,               # benchmark to run: a name in BENCHMARKS
          n_iter: int = 32,         # Griffin-Lim iterations
          repeat: int = 3):         # timed runs per method after a warm-up (the best counts)
     "Run benchmark `which`, print its markdown table and RESULT line."
-    if which not in BENCHMARKS: raise SystemExit(f"unknown benchmark {which!r}; choose from {', '.join(BENCHMARKS)}")
+    try: bench = choose(BENCHMARKS, which, 'benchmark')
+    except ValueError as e: raise SystemExit(str(e)) from None
     print(f"torch threads: {torch.get_num_threads()}")
-    kwargs = dict(repeat=repeat) if which in ('data', 'train_step', 'wavenet') else dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter, repeat=repeat)
-    print(report(**BENCHMARKS[which](**kwargs)))
+    sized = which in ('griffinlim', 'cqt')     # the others have their own sizes
+    print(report(**bench(repeat=repeat, **(dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter) if sized else {}))))

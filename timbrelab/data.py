@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_data.ipynb #3f4745c6
 from __future__ import annotations
-import csv, hashlib, json, os, re, warnings
+import copy, csv, hashlib, json, os, re, warnings
 from collections import Counter
 from functools import partial
 from pathlib import Path
@@ -12,17 +12,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from .audio import check_sr, load, nonsilent_intervals
-from .runs import save_atomic, write_json
-from .synth import data_home
+from .runs import one_thread, save_atomic, write_json
+from .spectral import STFT
+from .synth import data_home, default_dataset, gm_dataset, random_score, render
 
 # %% auto #0
 __all__ = ['AUDIO_EXTENSIONS', 'INDEX_VERSION', 'FMA_SUBSETS', 'FMA_SPLITS', 'GUITARSET_VARIANTS', 'FEATURE_CACHE_VERSION',
-           'STATE_KEYS', 'probe', 'index_path', 'probe_files', 'AudioSlices', 'AudioFolder', 'read_fma_tracks', 'FMA',
-           'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings', 'UnpairedDomains', 'describe', 'state_of',
-           'Features', 'features_item']
+           'STATE_KEYS', 'CORPORA', 'probe', 'index_path', 'probe_files', 'AudioSlices', 'AudioFolder',
+           'read_fma_tracks', 'FMA', 'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings', 'UnpairedDomains',
+           'EpochLoader', 'describe', 'state_of', 'Features', 'features_item', 'synthetic_pairs', 'corpus_root',
+           'corpus_domains', 'paired_files']
 
 # %% ../nbs/04_data.ipynb #621cff1d
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff')
@@ -243,28 +245,43 @@ class LongRecordings(AudioSlices):
 
 # %% ../nbs/04_data.ipynb #8add4d3e
 class UnpairedDomains(Dataset):
-    "Balanced pairs of items from domains `a` and `b`, each side reshuffled independently every epoch."
-    def __init__(self, a, b, length='min', seed: int = 0):
+    "Balanced tuples of items of two or more domains (keys 'a', 'b', ...), each reshuffled independently every epoch."
+    def __init__(self, *domains, length='min', seed: int = 0):
+        if len(domains) < 2: raise ValueError(f"UnpairedDomains needs two or more domains, got {len(domains)}")
         if not (length in ('min', 'max') or (isinstance(length, int) and length > 0)):
             raise ValueError(f"`length` must be 'min', 'max' or a positive int, got {length!r}")
-        self.a, self.b, self.length, self.seed, self.epoch, self._orders = a, b, length, seed, 0, None
+        self.domains, self.length, self.seed, self.epoch, self._orders = domains, length, seed, 0, None
+        self.keys = 'abcdefghijklmnopqrstuvwxyz'[:len(domains)]
 
     def set_epoch(self, epoch: int): self.epoch = epoch
 
     def __len__(self):
-        return {'min': min, 'max': max}[self.length](len(self.a), len(self.b)) if isinstance(self.length, str) else self.length
+        sizes = [len(d) for d in self.domains]
+        return {'min': min, 'max': max}[self.length](sizes) if isinstance(self.length, str) else self.length
 
-    def orders(self):
-        "This epoch's permutations of `a` and of `b`."
+    def orders(self) -> list:
+        "This epoch's permutation of each domain."
         if self._orders is None or self._orders[0] != self.epoch:
             rng = np.random.default_rng([self.seed, self.epoch])
-            self._orders = (self.epoch, rng.permutation(len(self.a)), rng.permutation(len(self.b)))
-        return self._orders[1:]
+            self._orders = (self.epoch, [rng.permutation(len(d)) for d in self.domains])
+        return self._orders[1]
 
     def __getitem__(self, i: int) -> dict:
         if not 0 <= i < len(self): raise IndexError(f"pair {i} of {len(self)}")
-        order_a, order_b = self.orders()
-        return dict(a=self.a[int(order_a[i % len(order_a)])], b=self.b[int(order_b[i % len(order_b)])])
+        return {k: d[int(order[i % len(order)])] for k, d, order in zip(self.keys, self.domains, self.orders())}
+
+# %% ../nbs/04_data.ipynb #420d9fb1
+class EpochLoader:
+    "A `DataLoader` over a dataset with `set_epoch`, iterated once per epoch in the dataset's own (seeded) order."
+    def __init__(self, dataset, **loader_kwargs):
+        # its own generator: starting an iteration draws nothing from the global RNG, whose state a checkpoint restores
+        self.dataset = dataset
+        self.loader = DataLoader(dataset, shuffle=False, generator=torch.Generator(), worker_init_fn=one_thread,
+                                 **loader_kwargs)
+        self.num_workers = self.loader.num_workers
+    def set_epoch(self, epoch: int): self.dataset.set_epoch(epoch)
+    def __len__(self): return len(self.loader)
+    def __iter__(self): return iter(self.loader)
 
 # %% ../nbs/04_data.ipynb #87988d8e
 FEATURE_CACHE_VERSION = 1
@@ -284,7 +301,9 @@ def state_of(batch: dict) -> dict:
 class Features(Dataset):
     "A dataset's slices as features of `rep` with their inverse state, cached on disk under `cache_dir` if given."
     def __init__(self, dataset: AudioSlices, rep, cache_dir=None):
-        self.dataset, self.rep, self.cache_dir = dataset, rep.cpu(), Path(cache_dir) if cache_dir else None
+        # a CPU copy: the caller's representation may live on a GPU (inside a placed model) and stays there
+        self.dataset, self.rep = dataset, copy.deepcopy(rep).cpu()
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.config = json.dumps([FEATURE_CACHE_VERSION, describe(rep)], sort_keys=True)
 
     def __len__(self): return len(self.dataset)
@@ -310,3 +329,46 @@ def features_item(rep, audio) -> dict:
     "`{'features': ..., **state}` of `audio` under representation `rep`, the state's unused (`None`) entries left out."
     f, state = rep(torch.as_tensor(audio))
     return dict(features=f, **{k: v for k, v in state.items() if v is not None})
+
+# %% ../nbs/04_data.ipynb #2158bf9b
+def synthetic_pairs(n: int = 4, seconds: float = 0.5, rep=None, instruments=('clarinet', 'violin'), seed: int = 0):
+    "`UnpairedDomains` over the features of `n` synthesized melodies per instrument, held in memory."
+    rep = rep or STFT(512, 128, keep_phase=False)
+    items = lambda inst: [features_item(rep, render(random_score(s, seconds), inst)) for s in range(n)]
+    return UnpairedDomains(*(items(i) for i in instruments), seed=seed)
+
+# %% ../nbs/04_data.ipynb #357b9060
+CORPORA = dict(synth=default_dataset, gm=gm_dataset)
+
+def corpus_root(corpus) -> Path:
+    "The folder of `corpus`: a built-in corpus by name (built on first use), or a folder."
+    if str(corpus) in CORPORA: return CORPORA[str(corpus)]()
+    root = Path(corpus).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"`corpus` {str(corpus)!r} is no built-in corpus ({', '.join(CORPORA)}) and no folder")
+    return root
+
+def corpus_domains(root, split: str = 'train') -> dict[str, Path]:
+    "`{domain: folder}` of `split` in the corpus at `root` (`root/split/<domain>/`; for train also `root/<domain>/`)."
+    base = Path(root) / split
+    if not base.is_dir(): base = Path(root) if split == 'train' else None
+    if base is None: return {}
+    return {p.name: p for p in sorted(base.iterdir()) if p.is_dir() and not p.name.startswith('.')}
+
+# %% ../nbs/04_data.ipynb #bbed7c9e
+def paired_files(root, source: str, target: str) -> list[tuple[str, Path, Path]]:
+    "`(score id, source file, target file)` of each test score both domains play, by `metadata.csv` score id or stem."
+    root, test = Path(root), corpus_domains(root, 'test')
+    for domain in (source, target):
+        if domain not in test:
+            raise ValueError(f"no paired test clips of {domain!r} in {root / 'test'}; domains there: {sorted(test)}")
+    ids = {}
+    if (root / 'metadata.csv').is_file():
+        with open(root / 'metadata.csv', newline='') as f:
+            ids = {(root / r['path']).resolve(): r['score_id'] for r in csv.DictReader(f)
+                   if r.get('path') and r.get('score_id')}
+    def scores(folder):
+        audio = (p for p in sorted(folder.iterdir()) if p.suffix.lower() in AUDIO_EXTENSIONS)
+        return {ids.get(p.resolve(), p.stem): p for p in audio}
+    a, b = scores(test[source]), scores(test[target])
+    return [(k, a[k], b[k]) for k in sorted(a.keys() & b.keys())]

@@ -18,17 +18,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from .audio import load
-from .data import AudioFolder
-from .griffinlim import reconstruct
-from .runs import save_atomic, write_json
+from .data import AUDIO_EXTENSIONS, AudioFolder, corpus_domains, paired_files
+from .runs import markdown_table, save_atomic, torch_threads, write_json
 from .spectral import STFT, Mel
-from .synth import data_home, default_dataset, read_metadata
+from .synth import data_home
+from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
 __all__ = ['CLASSIFIER_VERSION', 'PAIRED_METRICS', 'METRICS', 'f0_track', 'pitch_metrics', 'InstrumentClassifier', 'classify',
-           'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'synth_classifier', 'log_spectral_distance',
-           'mel_cepstral_distance', 'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips',
-           'standard_systems', 'score_output', 'evaluate', 'format_table', 'plot_table', 'save_evaluation']
+           'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'corpus_fingerprint', 'corpus_classifier',
+           'log_spectral_distance', 'mel_cepstral_distance', 'frechet_distance', 'a_weighted_loudness', 'loudness_l1',
+           'paired_clips', 'standard_systems', 'score_output', 'evaluate', 'format_table', 'plot_table',
+           'save_evaluation', 'transfer_bar']
 
 # %% ../nbs/50_eval.ipynb #93f57e80
 def f0_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -86,8 +87,11 @@ def embeddings(model: InstrumentClassifier, clips) -> np.ndarray:
 
 # %% ../nbs/50_eval.ipynb #50e72132
 def train_classifier(domains: dict,            # label -> dataset of 1 s slices (an AudioSlices)
-                     epochs: int = 8, lr: float = 2e-3, seed: int = 0, batch_size: int = 32) -> InstrumentClassifier:
-    "Train an `InstrumentClassifier` on labelled slices."
+                     epochs: int = 20, lr: float = 2e-3, seed: int = 0, batch_size: int = 32) -> InstrumentClassifier:
+    "Train an `InstrumentClassifier` on labelled slices, with one torch thread (the same judge whoever trains it)."
+    with torch_threads(1): return _train_classifier(domains, epochs, lr, seed, batch_size)
+
+def _train_classifier(domains, epochs, lr, seed, batch_size) -> InstrumentClassifier:
     torch.manual_seed(seed)
     labels = sorted(domains)
     sr = next(iter(domains.values())).sr
@@ -108,7 +112,7 @@ def accuracy(model: InstrumentClassifier, domains: dict) -> float:
     return float(np.mean(hits))
 
 # %% ../nbs/50_eval.ipynb #b141778f
-CLASSIFIER_VERSION = 1
+CLASSIFIER_VERSION = 2   # bump whenever training changes, so cached classifiers are retrained
 
 def check_accuracy(model: InstrumentClassifier, test: dict, min_accuracy: float = 0.95) -> float:
     "`model`'s accuracy on `test` ({label: clips}); an error if it is below `min_accuracy`."
@@ -116,22 +120,29 @@ def check_accuracy(model: InstrumentClassifier, test: dict, min_accuracy: float 
     if acc < min_accuracy: raise RuntimeError(f"the instrument classifier reached {acc:.1%} on its test clips, below {min_accuracy:.0%}")
     return acc
 
-def synth_classifier(min_accuracy: float = 0.95, **dataset) -> InstrumentClassifier:
-    "The classifier of the synthesizer's instruments (`default_dataset(**dataset)`), trained once and cached; checks its accuracy."
-    root = default_dataset(**dataset)
-    key = hashlib.sha1(json.dumps([CLASSIFIER_VERSION, str(root.name)]).encode()).hexdigest()[:12]
-    path = data_home() / 'classifiers' / f'synth-{key}.pt'
-    meta = read_metadata(root)
-    labels = sorted({r['instrument'] for r in meta})
+def corpus_fingerprint(root, sr: int) -> str:
+    "A key for what a classifier of the corpus at `root` depends on: each audio file's path, size and mtime; `sr`."
+    root = Path(root)
+    files = sorted(p for split in ('train', 'test') for folder in corpus_domains(root, split).values()
+                   for p in folder.rglob('*') if p.suffix.lower() in AUDIO_EXTENSIONS)
+    sigs = [(str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    return hashlib.sha1(json.dumps([CLASSIFIER_VERSION, sr, sigs]).encode()).hexdigest()[:12]
+
+def corpus_classifier(root, sr: int = 16000, min_accuracy: float = 0.95) -> InstrumentClassifier:
+    "The classifier of a corpus's domains: trained once on its train split (cached), checked on its test clips."
+    root = Path(root)
+    path = data_home() / 'classifiers' / f'{root.name}-{corpus_fingerprint(root, sr)}.pt'
     if path.is_file():
         ckpt = torch.load(path, weights_only=True)
         model = InstrumentClassifier(ckpt['labels'], ckpt['sr'])
         model.load_state_dict(ckpt['weights'])
     else:
-        train = {l: AudioFolder(root / 'train' / l, sr=meta[0]['sample_rate'], seconds=1.0, hop=0.5) for l in labels}
+        train = {l: AudioFolder(f, sr=sr, seconds=1.0, hop=0.5) for l, f in corpus_domains(root).items()}
         model = train_classifier(train)
         save_atomic(dict(labels=model.labels, sr=model.sr, weights=model.state_dict()), path)   # notebooks may race
-    test = {l: [load(r['path'])[0] for r in meta if r['split'] == 'test' and r['instrument'] == l] for l in labels}
+    test = {l: [load(p, sr)[0] for p in sorted(f.iterdir()) if p.suffix.lower() in AUDIO_EXTENSIONS]
+            for l, f in corpus_domains(root, 'test').items()}
+    if not test: raise ValueError(f"{root} has no test split (test/<domain>/) to check the classifier on")
     model.test_accuracy = check_accuracy(model.eval(), test, min_accuracy)
     return model
 
@@ -174,20 +185,19 @@ def loudness_l1(a, b, sr: int) -> float:
 PAIRED_METRICS = ('lsd', 'mcd')
 METRICS = ('rpa', 'rca', 'cents_mae', 'voicing', 'target_prob', 'target_top1', 'fd', 'loudness_l1', *PAIRED_METRICS)
 
-def paired_clips(source: str, target: str, n: int | None = None, **dataset) -> list[dict]:
-    "The default dataset's paired test clips: the same score played by `source` and by `target`."
-    rows = [r for r in read_metadata(default_dataset(**dataset)) if r['split'] == 'test']
-    by = {(r['instrument'], r['score_id']): r for r in rows}
-    for name in (source, target):
-        if not any(inst == name for inst, _ in by): raise ValueError(f"no test clips of {name!r}; instruments: {sorted({i for i, _ in by})}")
-    return [dict(score_id=sid, sr=by[source, sid]['sample_rate'], source=load(by[source, sid]['path'])[0],
-                 target=load(by[target, sid]['path'])[0]) for sid in sorted(s for i, s in by if i == source)[:n]]
+def paired_clips(root, source: str, target: str, n: int | None = None, sr: int = 16000) -> list[dict]:
+    "The first `n` paired test clips of the corpus at `root`: one score played by `source` and by `target`, at `sr`."
+    return [dict(score_id=k, sr=sr, source=load(a, sr)[0], target=load(b, sr)[0])
+            for k, a, b in paired_files(root, source, target)[:n]]
 
-def standard_systems(transfer=None, rep=None, n_iter: int = 32) -> dict:
-    "identity, oracle (the true target through `rep` without phase and Griffin-Lim) and, given `transfer(audio)`, the model."
-    rep = rep or STFT(1024, 256, keep_phase=False)
-    oracle = lambda p: reconstruct(rep, *rep(torch.as_tensor(p['target'])), n_iter=n_iter).numpy()
-    return dict(identity=lambda p: p['source'], oracle=oracle, **({'model': lambda p: transfer(p['source'])} if transfer else {}))
+def standard_systems(model=None, target: str | None = None, source: str | None = None, n_iter: int = 32) -> dict:
+    "identity, oracle and, with a `model`, its transfer to `target`; the oracle: `model.reconstruct`, else STFT + GL."
+    identity = lambda p: p['source']
+    if model is None:
+        vocoder = GriffinLim(STFT(1024, 256, keep_phase=False), n_iter)
+        return dict(identity=identity, oracle=lambda p: resynthesize(vocoder, torch.as_tensor(p['target'])).numpy())
+    return dict(identity=identity, oracle=lambda p: model.reconstruct(torch.as_tensor(p['target']), target).numpy(),
+                model=lambda p: model.transfer(torch.as_tensor(p['source']), target, source).numpy())
 
 # %% ../nbs/50_eval.ipynb #8d29e4ea
 def score_output(pair: dict, output, classifier: InstrumentClassifier, target: str, source_track=None) -> dict:
@@ -214,11 +224,8 @@ def evaluate(systems: dict, pairs: list[dict], classifier: InstrumentClassifier,
 
 # %% ../nbs/50_eval.ipynb #734d4f95
 def format_table(rows: list[dict]) -> str:
-    "The rows as a markdown table (absent metrics shown as —)."
-    cols = ['system', *METRICS]
-    cell = lambda v: '—' if v is None else f'{v:.3f}' if isinstance(v, float) else str(v)
-    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] +
-                     ['| ' + ' | '.join(cell(r.get(c)) for c in cols) + ' |' for r in rows])
+    "The evaluation rows as a markdown table (absent metrics shown as —)."
+    return markdown_table(rows, ['system', *METRICS])
 
 def plot_table(rows: list[dict], path=None):
     "One bar chart per metric, a bar per system; saved to `path` if given."
@@ -238,3 +245,12 @@ def save_evaluation(rows: list[dict], run_dir, **meta) -> Path:
     write_json(run / 'metrics.json', dict(meta, metrics=list(METRICS), rows=rows))
     plot_table(rows, run / 'figures' / 'evaluation.png')
     return run / 'metrics.json'
+
+# %% ../nbs/50_eval.ipynb #3457e0ff
+def transfer_bar(rows: list[dict], min_prob: float = 0.7, min_rpa: float = 0.85) -> dict:
+    "Which parts of the transfer bar the `model` row of an evaluation clears."
+    found = {r['system']: r for r in rows}
+    if not {'model', 'identity'} <= set(found):
+        raise ValueError(f"the transfer bar needs 'model' and 'identity' rows, got {list(found)}")
+    m, identity = found['model'], found['identity']
+    return dict(target_prob=m['target_prob'] >= min_prob, rpa=m['rpa'] >= min_rpa, lsd=m['lsd'] < identity['lsd'])

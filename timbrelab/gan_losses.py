@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .protocol import choose
+
 # %% auto #0
 __all__ = ['GANLoss', 'gradient_penalty', 'cycle_loss', 'identity_loss', 'identity_weight', 'HistoryPool']
 
@@ -16,7 +18,7 @@ class GANLoss:
     families = ('lsgan', 'vanilla', 'wgangp')
 
     def __init__(self, name: str = 'lsgan'):
-        if name not in self.families: raise ValueError(f"Unknown GAN loss {name!r}; choose from {', '.join(self.families)}")
+        choose({f: f for f in self.families}, name, 'GAN loss')
         self.name = name
 
     def d_loss(self, real, fake):
@@ -67,7 +69,7 @@ class HistoryPool:
             if len(self.samples) < self.size: self.samples.append(x.clone()); out.append(x)
             elif torch.rand((), generator=self.generator) < 0.5:
                 k = int(torch.randint(self.size, (), generator=self.generator))
-                out.append(self.samples[k]); self.samples[k] = x.clone()
+                out.append(self.samples[k].to(x.device)); self.samples[k] = x.clone()   # a restored pool is on the CPU
             else: out.append(x)
         return torch.stack(out)
 

@@ -5,12 +5,13 @@
 # %% ../nbs/03_griffinlim.ipynb #02b02585
 from __future__ import annotations
 import math
+import numpy as np
 import torch
 
 from .spectral import Representation, state_length
 
 # %% auto #0
-__all__ = ['spectral_convergence', 'to_db', 'griffinlim', 'reconstruct']
+__all__ = ['spectral_convergence', 'to_db', 'sc_db', 'griffinlim', 'reconstruct']
 
 # %% ../nbs/03_griffinlim.ipynb #5a5ff905
 def spectral_convergence(mag, target):
@@ -20,6 +21,11 @@ def spectral_convergence(mag, target):
 def to_db(ratio) -> float:
     "20 log10 of a ratio (a spectral convergence) as a float."
     return 20 * math.log10(float(ratio))
+
+def sc_db(mag, target) -> float:
+    "Spectral convergence ‖mag − target‖ / ‖target‖ over the whole arrays (numpy or torch), in dB."
+    mag, target = (torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).double() for x in (mag, target))
+    return to_db((mag - target).norm() / target.norm())
 
 # %% ../nbs/03_griffinlim.ipynb #d9c3e247
 def _initial_phase(init, shape, seed: int, device):

@@ -15,6 +15,7 @@ import scipy.stats
 from fastcore.basics import patch
 
 from .audio import load, save
+from .runs import markdown_table
 
 # %% auto #0
 __all__ = ['RATE_QUESTIONS', 'AB_QUESTIONS', 'LABELS', 'low_anchor', 'build_plan', 'read_answers', 'ListeningTest', 'collect',
@@ -173,14 +174,15 @@ def analyse(plan: dict, answers_dir) -> dict:
 # %% ../nbs/51_listening.ipynb #0433f28c
 def summary_table(result: dict) -> str:
     "The analysis as markdown: systems (MOS ± CI, melody ± CI, identification) and preferences."
-    lines = ['| system | n | MOS | melody | identified |', '|---|---|---|---|---|']
-    lines += [f"| {r['system']} | {r['n']} | {r['mos'][0]:.2f} ± {r['mos'][1]:.2f} | {r['melody'][0]:.2f} ± {r['melody'][1]:.2f} | "
-              f"{r['identification']:.0%} |" for r in result['systems']]
-    lines += ['', '| A/B | n | preferred |', '|---|---|---|']
-    lines += [f"| {' vs '.join(p['pair'])} | {p['n']} | " + ', '.join(f"{s} {p['prefer_' + s]:.0%}" for s in p['pair']) + ' |'
-              for p in result['preferences']]
+    ci = lambda m: f'{m[0]:.2f} ± {m[1]:.2f}'
+    systems = [dict(system=r['system'], n=r['n'], MOS=ci(r['mos']), melody=ci(r['melody']),
+                    identified=f"{r['identification']:.0%}") for r in result['systems']]
+    prefs = [{'A/B': ' vs '.join(p['pair']), 'n': p['n'],
+              'preferred': ', '.join(f"{s} {p['prefer_' + s]:.0%}" for s in p['pair'])} for p in result['preferences']]
     screened = [l for l, ok in result['listeners'].items() if not ok]
-    return '\n'.join(lines + ['', f"listeners: {len(result['listeners'])}, screened out: {', '.join(screened) or 'none'}"])
+    return '\n\n'.join([markdown_table(systems, ['system', 'n', 'MOS', 'melody', 'identified']),
+                        markdown_table(prefs, ['A/B', 'n', 'preferred']),
+                        f"listeners: {len(result['listeners'])}, screened out: {', '.join(screened) or 'none'}"])
 
 def plot_mos(result: dict, path=None):
     "MOS per system with 95 % confidence intervals."

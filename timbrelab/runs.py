@@ -5,6 +5,7 @@
 # %% ../nbs/05_runs.ipynb #ef404a38
 from __future__ import annotations
 import json, os, platform, subprocess, sys
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import torch
 import timbrelab
 
 # %% auto #0
-__all__ = ['PACKAGES', 'git_state', 'environment', 'write_json', 'save_atomic', 'start_run']
+__all__ = ['PACKAGES', 'git_state', 'environment', 'write_json', 'save_atomic', 'start_run', 'parameters', 'markdown_table',
+           'threads_for', 'one_thread', 'torch_threads']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -31,12 +33,13 @@ def _version(name):
     except PackageNotFoundError: return None
 
 # %% ../nbs/05_runs.ipynb #448549c1
-def environment(device='cpu') -> dict:
-    "What produced a run: code version, Python, platform, package versions and the device."
-    device = torch.device(device)
+def environment(devices='cpu') -> dict:
+    "What produced a run: code version, Python, platform, package versions, the devices (one, or a list) and threads."
+    devices = [torch.device(d) for d in (devices if isinstance(devices, (list, tuple)) else [devices])]
     return dict(git=git_state(), python=sys.version.split()[0], platform=platform.platform(),
-                packages={p: _version(p) for p in PACKAGES}, device=str(device), torch_threads=torch.get_num_threads(),
-                cuda=torch.cuda.get_device_name(device) if device.type == 'cuda' else None)
+                packages={p: _version(p) for p in PACKAGES}, devices=[str(d) for d in devices],
+                torch_threads=torch.get_num_threads(),
+                cuda=[torch.cuda.get_device_name(d) for d in devices if d.type == 'cuda'])
 
 # %% ../nbs/05_runs.ipynb #eea9c4db
 def write_json(path, obj):
@@ -54,11 +57,43 @@ def save_atomic(obj, path):
     torch.save(obj, tmp)
     os.replace(tmp, path)
 
-def start_run(run_dir, config: dict, device='cpu') -> Path:
+def start_run(run_dir, config: dict, devices='cpu') -> Path:
     "Create the run folder `run_dir` with its sub-folders, `config.json` and `env.json`."
     run = Path(run_dir)
     if run.exists() and not run.is_dir(): raise NotADirectoryError(f"`run_dir` {run} exists and is not a folder")
     for sub in ('ckpt', 'audio', 'figures'): (run / sub).mkdir(parents=True, exist_ok=True)
     write_json(run / 'config.json', config)
-    write_json(run / 'env.json', environment(device))
+    write_json(run / 'env.json', environment(devices))
     return run
+
+# %% ../nbs/05_runs.ipynb #d93f6fd1
+def parameters(namespace: dict, before) -> dict:
+    "The public names in `namespace` that were not in `before`: the values a notebook's parameters cell defined."
+    return {k: v for k, v in namespace.items() if k not in before and not k.startswith('_')}
+
+# %% ../nbs/05_runs.ipynb #029d159a
+def markdown_table(rows: list[dict], columns=None, digits: int = 3) -> str:
+    "`rows` as a markdown table of `columns` (default: the first row's keys)."
+    columns = list(columns or rows[0])
+    cell = lambda v: '—' if v is None else f'{v:.{digits}f}' if isinstance(v, float) else str(v)
+    return '\n'.join(['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)] +
+                     ['| ' + ' | '.join(cell(r.get(c)) for c in columns) + ' |' for r in rows])
+
+# %% ../nbs/05_runs.ipynb #58310f9f
+def threads_for(processes: int = 1, cores: int | None = None) -> int:
+    "torch threads for each of `processes` processes computing at once on `cores` cores (default: this process's)."
+    if processes < 1: raise ValueError(f"`processes` must be >= 1, got {processes}")
+    if cores is None: cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    return max(1, cores // processes)
+
+def one_thread(worker_id: int = 0):
+    "A DataLoader `worker_init_fn`: one torch thread in each worker process."
+    torch.set_num_threads(1)
+
+@contextmanager
+def torch_threads(n: int):
+    "Within the block torch computes with `n` threads; afterwards with as many as before."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)

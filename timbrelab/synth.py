@@ -15,10 +15,11 @@ from fastcore.script import call_parse
 from scipy.signal import lfilter
 
 # %% auto #0
-__all__ = ['INSTRUMENTS', 'SOUNDFONTS', 'METADATA_FIELDS', 'SYNTH_VERSION', 'DEFAULT_DATASET', 'midi_to_hz', 'Note', 'Score',
-           'random_score', 'ADSR', 'Additive', 'Plucked', 'get_instrument', 'render', 'score_to_midi',
-           'score_from_midi', 'find_soundfont', 'fluidsynth_available', 'render_fluidsynth', 'shared_range',
-           'build_dataset', 'read_metadata', 'data_home', 'default_dataset', 'synth_cli']
+__all__ = ['INSTRUMENTS', 'SOUNDFONTS', 'GM_INSTRUMENTS', 'METADATA_FIELDS', 'SYNTH_VERSION', 'DEFAULT_DATASET', 'GM_DATASET',
+           'midi_to_hz', 'Note', 'Score', 'random_score', 'ADSR', 'Additive', 'Plucked', 'get_instrument', 'render',
+           'score_to_midi', 'score_from_midi', 'find_soundfont', 'fluidsynth_available', 'render_fluidsynth',
+           'GMInstrument', 'shared_range', 'clip_batch', 'build_dataset', 'read_metadata', 'data_home',
+           'default_dataset', 'gm_dataset', 'synth_cli']
 
 # %% ../nbs/00_synth.ipynb #e200be95
 def midi_to_hz(pitch):
@@ -192,10 +193,12 @@ def render(score: Score,  # what to play
     _check_positive('sr', sr)
     inst, rng = get_instrument(instrument), np.random.default_rng(seed)
     lo, hi = inst.pitch_range
-    out = np.zeros(round(score.seconds * sr))
     for note in score.notes:
         if not lo <= note.pitch <= hi:
             raise ValueError(f"Pitch {note.pitch} is outside the range {lo}..{hi} of {inst.name!r}")
+    if hasattr(inst, 'render_score'): return inst.render_score(score, sr).astype(np.float32)   # a whole-score renderer
+    out = np.zeros(round(score.seconds * sr))
+    for note in score.notes:
         start = round(note.start * sr)
         if start >= len(out): continue
         y = inst.render_note(note.pitch, note.duration, note.velocity, sr, rng)[:len(out) - start]
@@ -252,6 +255,21 @@ def render_fluidsynth(score: Score, program: int, sr: int = 16000, soundfont=Non
     n = round(score.seconds * sr)
     return np.pad(y[:n], (0, max(0, n - len(y))))
 
+# %% ../nbs/00_synth.ipynb #08f9cd59
+@dataclass(frozen=True)
+class GMInstrument:
+    "A General MIDI instrument rendered by FluidSynth from a SoundFont's samples."
+    name: str
+    program: int                  # General MIDI program, 0-based (40 is the violin)
+    pitch_range: tuple[int, int]  # playable MIDI pitches, inclusive
+
+    def render_score(self, score: Score, sr: int) -> np.ndarray: return render_fluidsynth(score, self.program, sr)
+
+GM_INSTRUMENTS = {i.name: i for i in (
+    GMInstrument('clarinet', 71, (50, 86)), GMInstrument('violin', 40, (55, 91)), GMInstrument('flute', 73, (60, 93)),
+    GMInstrument('trumpet', 56, (54, 82)), GMInstrument('cello', 42, (36, 76)), GMInstrument('piano', 0, (33, 96)),
+    GMInstrument('guitar', 24, (40, 80)))}
+
 # %% ../nbs/00_synth.ipynb #b4031fbb
 def _derived_seed(seed: int, *names) -> int:
     "A seed for one clip, derived from the dataset seed and the clip's names."
@@ -263,6 +281,15 @@ def shared_range(instruments) -> tuple[int, int]:
     lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
     if lo > hi: raise ValueError(f"Instruments {[get_instrument(i).name for i in instruments]} share no pitch")
     return lo, hi
+
+# %% ../nbs/00_synth.ipynb #c9facc8b
+def clip_batch(n_clips: int = 4, seconds: float = 2.0, sr: int = 22050, instruments=tuple(INSTRUMENTS), seed: int = 0,
+               span: tuple[int, int] | None = None,   # MIDI pitch range of the melodies (default: the shared range)
+              ) -> np.ndarray:
+    "`(n_clips, samples)` clips: melody `seed + i` played by instrument `i` (cycling)."
+    insts, span = list(instruments), span or shared_range(instruments)
+    return np.stack([render(random_score(seed + i, seconds, span), insts[i % len(insts)], sr, seed=seed + i)
+                     for i in range(n_clips)])
 
 # %% ../nbs/00_synth.ipynb #de41b0f4
 METADATA_FIELDS = ('path', 'instrument', 'score_id', 'split', 'sample_rate', 'seconds', 'notes')
@@ -315,11 +342,10 @@ def data_home() -> Path:
     "Where generated datasets are cached: `$TIMBRELAB_DATA`, default `~/.cache/timbrelab`."
     return Path(os.environ.get('TIMBRELAB_DATA') or Path.home() / '.cache' / 'timbrelab').expanduser()
 
-def default_dataset(**overrides) -> Path:
-    "The default synthetic dataset (`DEFAULT_DATASET` updated by `overrides`), built on first use and cached."
-    params = {**DEFAULT_DATASET, **overrides}
-    key = hashlib.sha1(json.dumps([SYNTH_VERSION, params], sort_keys=True, default=repr).encode()).hexdigest()[:12]
-    root = data_home() / f'synth-{key}'
+def _cached_dataset(name: str, params: dict, *extra) -> Path:
+    "`build_dataset(**params)` in `data_home()/name-KEY`, KEY a hash of all that shapes it; built once, atomically."
+    key = hashlib.sha1(json.dumps([SYNTH_VERSION, params, *extra], sort_keys=True, default=repr).encode())
+    root = data_home() / f'{name}-{key.hexdigest()[:12]}'
     if not (root / 'metadata.csv').is_file():
         data_home().mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(dir=data_home(), prefix='.partial-'))
@@ -327,6 +353,21 @@ def default_dataset(**overrides) -> Path:
         try: partial.rename(root)
         except OSError: shutil.rmtree(partial)  # another process finished first
     return root
+
+def default_dataset(**overrides) -> Path:
+    "The default synthetic dataset (`DEFAULT_DATASET` updated by `overrides`), built on first use and cached."
+    return _cached_dataset('synth', {**DEFAULT_DATASET, **overrides})
+
+# %% ../nbs/00_synth.ipynb #996c5c52
+GM_DATASET = dict(DEFAULT_DATASET, instruments=tuple(GM_INSTRUMENTS.values()))
+
+def gm_dataset(**overrides) -> Path:
+    "The General MIDI corpus (`GM_DATASET` updated by `overrides`), rendered by FluidSynth on first use and cached."
+    if not fluidsynth_available():
+        raise RuntimeError("the 'gm' corpus is rendered by FluidSynth with a General MIDI SoundFont: "
+                           "apt-get install fluidsynth fluid-soundfont-gm (or set TIMBRELAB_SOUNDFONT)")
+    soundfont = find_soundfont()
+    return _cached_dataset('gm', {**GM_DATASET, **overrides}, str(soundfont), soundfont.stat().st_size)
 
 # %% ../nbs/00_synth.ipynb #8f2e9e7e
 @call_parse
