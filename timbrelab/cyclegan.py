@@ -17,9 +17,7 @@ from .audio import save
 from .data import AudioFolder, EpochLoader, Features, UnpairedDomains
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
 from .nets import Conv1dDiscriminator, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator
-from .protocol import (TransferModel, check_config, choose, domain_index, held, one_device, source_and_target,
-                                to_device)
-from .runs import markdown_table
+from .protocol import check_config, choose, domain_index, held, one_device, source_and_target, to_device
 from .spectral import CQT, STFT, Mel, state_length
 from .synth import data_home, default_dataset
 from .vocoders import GriffinLim, resynthesize
@@ -95,7 +93,7 @@ class CycleGAN(nn.Module):
         for k, pool in self.pools.items(): pool.load_state_dict(state[k])
         self.noise.set_state(state['noise'])
 
-# %% ../nbs/30_cyclegan.ipynb #3c858059
+# %% ../nbs/30_cyclegan.ipynb #5ba9811c
 @patch
 def training_data(self: CycleGAN, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
     "Unpaired feature batches `{'a': ..., 'b': ...}` from `domains` ({name: AudioSlices}), A and B as `config.domains`."
