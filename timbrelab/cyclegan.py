@@ -14,11 +14,11 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from .audio import save
-from .data import AudioFolder, EpochLoader, Features, UnpairedDomains
+from .data import AudioFolder, EpochLoader, Features, unpaired_batches
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
 from .nets import Conv1dDiscriminator, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator
 from .protocol import check_config, choose, domain_index, held, one_device, source_and_target, to_device
-from .spectral import CQT, STFT, Mel, state_length
+from .spectral import CQT, STFT, Mel, silent_frames, state_length
 from .synth import data_home, default_dataset
 from .vocoders import GriffinLim, resynthesize
 
@@ -99,8 +99,7 @@ def training_data(self: CycleGAN, domains: dict, batch_size: int, num_workers: i
     "Unpaired feature batches `{'a': ..., 'b': ...}` from `domains` ({name: AudioSlices}), A and B as `config.domains`."
     features = [Features(choose(domains, d, 'training domain'), self.rep, cache_dir=data_home() / 'features')
                 for d in self.config.domains]
-    return EpochLoader(UnpairedDomains(*features, length='max', seed=seed), batch_size=batch_size,
-                       num_workers=num_workers, drop_last=True)
+    return unpaired_batches(features, batch_size, num_workers, seed)
 
 # %% ../nbs/30_cyclegan.ipynb #e8720fce
 @patch
@@ -157,8 +156,8 @@ def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk
         w = window[:n] if start else torch.where(frame[:n] < hop, 1.0, window[:n])
         out[:, start:start + n] += G(chunk[None, None])[0, 0] * w
         weight[start:start + n] += w
-    silent = features.amax(0) < -1 + 1e-3   # frames at the floor: the source is silent there
-    return self.to_audio((out / weight.clamp_min(1e-6)).masked_fill(silent, -1.0), state, len(wave)).cpu()
+    out = (out / weight.clamp_min(1e-6)).masked_fill(silent_frames(features), -1.0)   # the source is silent there
+    return self.to_audio(out, state, len(wave)).cpu()
 
 @patch
 @torch.no_grad()

@@ -23,8 +23,8 @@ from .synth import data_home, default_dataset, gm_dataset, random_score, render
 __all__ = ['AUDIO_EXTENSIONS', 'INDEX_VERSION', 'FMA_SUBSETS', 'FMA_SPLITS', 'GUITARSET_VARIANTS', 'FEATURE_CACHE_VERSION',
            'STATE_KEYS', 'CORPORA', 'probe', 'index_path', 'probe_files', 'AudioSlices', 'AudioFolder',
            'read_fma_tracks', 'FMA', 'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings', 'UnpairedDomains',
-           'EpochLoader', 'describe', 'state_of', 'Features', 'features_item', 'synthetic_pairs', 'corpus_root',
-           'corpus_domains', 'paired_files']
+           'EpochLoader', 'unpaired_batches', 'describe', 'state_of', 'Features', 'features_item', 'synthetic_pairs',
+           'corpus_root', 'corpus_domains', 'paired_files']
 
 # %% ../nbs/04_data.ipynb #621cff1d
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff')
@@ -282,6 +282,11 @@ class EpochLoader:
     def set_epoch(self, epoch: int): self.dataset.set_epoch(epoch)
     def __len__(self): return len(self.loader)
     def __iter__(self): return iter(self.loader)
+
+def unpaired_batches(datasets, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
+    "Full batches of unpaired items (keys 'a', 'b', ...), reshuffled each epoch; the largest sets the epoch."
+    return EpochLoader(UnpairedDomains(*datasets, length='max', seed=seed), batch_size=batch_size,
+                       num_workers=num_workers, drop_last=True)
 
 # %% ../nbs/04_data.ipynb #87988d8e
 FEATURE_CACHE_VERSION = 1

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from torch import nn
 
 # %% auto #0
-__all__ = ['LogScale', 'Representation', 'state_length', 'STFT', 'Mel', 'CQT']
+__all__ = ['LogScale', 'Representation', 'state_length', 'silent_frames', 'STFT', 'Mel', 'CQT']
 
 # %% ../nbs/02_spectral.ipynb #4be509ee
 class LogScale(nn.Module):
@@ -67,6 +67,10 @@ def _map_tensors(state: dict, f) -> dict: return {k: f(v) if torch.is_tensor(v) 
 def state_length(state: dict) -> int:
     "The waveform length a state records (also from a batch of states collated by a DataLoader)."
     return int(torch.as_tensor(state['length']).reshape(-1)[0])
+
+def silent_frames(features) -> torch.Tensor:
+    "Which frames of scaled features `(..., bins, frames)` are at the floor in every bin (silence): `(..., frames)`."
+    return features.amax(-2) < -1 + 1e-3
 
 def _check_wave(wave):
     if not torch.is_tensor(wave) or wave.dim() not in (1, 2):

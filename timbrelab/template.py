@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from .audio import save
-from .data import EpochLoader, Features, UnpairedDomains
+from .data import EpochLoader, Features, unpaired_batches
 from .protocol import check_config, choose, domain_index, one_device, source_and_target, to_device
-from .spectral import STFT, state_length
+from .spectral import STFT, silent_frames, state_length
 from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
@@ -33,7 +33,7 @@ class TemplateConfig:
 
 # %% ../nbs/38_template.ipynb #3bc75bcb
 class Template(nn.Module):
-    "Average-spectrum transfer: a learned log-magnitude envelope per domain; transfer swaps the source's for the target's."
+    "Average-spectrum transfer: a learned log-magnitude envelope per domain, the source's swapped for the target's."
     loss_names = ('fit',)
 
     def __init__(self, config: TemplateConfig = None):
@@ -53,22 +53,17 @@ class Template(nn.Module):
     def place(self, devices): return self.to(one_device(devices, 'Template'))
 
 # %% ../nbs/38_template.ipynb #3aaa6b59
-def _sounding(features) -> torch.Tensor:
-    "Frames (`(..., 1, frames)`) where the features are above the floor: the clip is not silent there."
-    return features.amax(-2, keepdim=True) > -1 + 1e-3
-
 def training_data(self: Template, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
     "Unpaired feature batches, one key per domain of `config.domains`, from `domains` ({name: AudioSlices})."
     features = [Features(choose(domains, d, 'training domain'), self.rep) for d in self.config.domains]
-    return EpochLoader(UnpairedDomains(*features, length='max', seed=seed), batch_size=batch_size,
-                       num_workers=num_workers, drop_last=True)
+    return unpaired_batches(features, batch_size, num_workers, seed)
 
 def train_step(self: Template, batch: dict, step: int) -> dict:
     "One Adam step on every domain's envelope; the mean squared distance of sounding frames to their envelope."
     loss = 0
     for envelope, key in zip(self.envelopes.weight, sorted(batch)):
         f = to_device(batch[key]['features'], self.device)
-        sounding = _sounding(f)
+        sounding = ~silent_frames(f).unsqueeze(-2)
         loss = loss + ((f - envelope[:, None]) ** 2 * sounding).sum() / (sounding.sum() * f.shape[-2]).clamp_min(1)
     self.optimizers['envelopes'].zero_grad()
     loss.backward()
@@ -78,13 +73,17 @@ def train_step(self: Template, batch: dict, step: int) -> dict:
 Template.training_data, Template.train_step = training_data, train_step
 
 # %% ../nbs/38_template.ipynb #41b67faf
+def _moved(self: Template, features, s: int, t: int) -> torch.Tensor:
+    "`(bins, frames)` features of domain `s` with its envelope swapped for domain `t`'s where they are not silent."
+    shifted = (features + (self.envelopes.weight[t] - self.envelopes.weight[s])[:, None]).clamp(-1, 1)
+    return torch.where(silent_frames(features), features, shifted)
+
 @torch.no_grad()
 def transfer(self: Template, wave, target: str, source: str | None = None) -> torch.Tensor:
     "Mono audio `(samples,)` of domain `source` with its average spectrum replaced by domain `target`'s."
     s, t = source_and_target(self.config.domains, target, source)
     features, state = self.rep(torch.as_tensor(wave, dtype=torch.float32, device=self.device))
-    shifted = (features + (self.envelopes.weight[t] - self.envelopes.weight[s])[:, None]).clamp(-1, 1)
-    return self.vocoder(torch.where(_sounding(features), shifted, features), state, len(wave)).cpu()
+    return self.vocoder(self._moved(features, s, t), state, len(wave)).cpu()
 
 @torch.no_grad()
 def reconstruct(self: Template, wave, domain: str) -> torch.Tensor:
@@ -103,10 +102,11 @@ def write_samples(self: Template, folder, batch: dict) -> Path:
     ax.set_xlabel('STFT bin'); ax.set_ylabel('mean scaled log-magnitude'); ax.legend(); fig.tight_layout()
     fig.savefig(folder / 'envelopes.png', dpi=100)
     for i, key in enumerate(sorted(batch)):
-        item, target = batch[key], domains[(i + 1) % len(domains)]
-        wave = self.vocoder(item['features'][0].to(self.device), {k: item[k][0].to(self.device) for k in ('lo', 'hi')},
-                            state_length(item))
-        save(folder / f'{domains[i]}-to-{target}.wav', self.transfer(wave, target, domains[i]).numpy(), self.config.sr)
+        item, t = batch[key], (i + 1) % len(domains)
+        moved = self._moved(item['features'][0].to(self.device), i, t)
+        wave = self.vocoder(moved, {k: item[k][0].to(self.device) for k in ('lo', 'hi')}, state_length(item))
+        save(folder / f'{domains[i]}-to-{domains[t]}.wav', wave.cpu().numpy(), self.config.sr)
     return folder
 
-Template.transfer, Template.reconstruct, Template.write_samples = transfer, reconstruct, write_samples
+Template._moved, Template.transfer, Template.reconstruct = _moved, transfer, reconstruct
+Template.write_samples = write_samples
