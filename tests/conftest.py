@@ -1,4 +1,4 @@
-import os, pytest
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,9 @@ def test_evaluate_writes_the_table(repo_root, tmp_path, model):
     metrics = json.loads((run / 'metrics.json').read_text())
     rows = {r['system']: r for r in metrics['rows']}
     assert set(rows) == {'identity', 'oracle', 'model'} and metrics['n_pairs'] == 2
-    assert metrics['classifier_test_accuracy'] >= 0.95
+    assert {r['judge'] for r in metrics['judges']} == {'cnn', 'spectral', 'harmonic'}
+    assert all(r['all'] >= 0.95 for r in metrics['judges'] if r['audio'] == 'clean')    # validated before they judge
+    assert rows['oracle']['target_prob'] == min(rows['oracle'][f'target_prob_{j}'] for j in ('cnn', 'spectral', 'harmonic'))
     assert rows['model'] == {**rows[model], 'system': 'model'}
     assert rows['identity']['rpa'] > 0.99 and rows['identity']['target_prob'] < 0.05
     assert rows['oracle']['target_prob'] > 0.8 and rows['oracle']['lsd'] < rows['identity']['lsd']

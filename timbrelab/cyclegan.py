@@ -39,6 +39,7 @@ class CycleGANConfig:
     width: int = 16                # generator width
     n_blocks: int = 4              # resnet blocks (unet: depth 3)
     discriminator: str = 'patchgan'  # patchgan | conv1d | timbral
+    harmonics: tuple = (1,)        # harmonic channels of every net (stft only): (1, 2) lines even partials up with all
     d_width: int = 32
     loss: str = 'lsgan'            # lsgan | vanilla | wgangp
     lambdas: dict = field(default_factory=lambda: dict(cycle=10.0, identity=5.0, gp=10.0))
@@ -53,11 +54,11 @@ class CycleGANConfig:
 REPRESENTATIONS = dict(stft=lambda c: STFT(c.n_fft, c.hop_length, keep_phase=False),
                        mel=lambda c: Mel(c.sr, c.n_fft, c.hop_length, n_mels=c.n_mels, keep_phase=False),
                        cqt=lambda c: CQT(c.sr, c.hop_length, n_bins=c.n_bins, keep_phase=False))
-GENERATORS = dict(resnet=lambda c: ResnetGenerator(width=c.width, n_blocks=c.n_blocks),
-                  unet=lambda c: UnetGenerator(width=c.width, depth=3))
-DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_width),
-                      conv1d=lambda c, n_freq: Conv1dDiscriminator(n_freq, width=4 * c.d_width),
-                      timbral=lambda c, n_freq: TimbralDiscriminator(n_freq, width=2 * c.d_width))
+GENERATORS = dict(resnet=lambda c: ResnetGenerator(width=c.width, n_blocks=c.n_blocks, harmonics=c.harmonics),
+                  unet=lambda c: UnetGenerator(width=c.width, depth=3, harmonics=c.harmonics))
+DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_width, harmonics=c.harmonics),
+                      conv1d=lambda c, n_freq: Conv1dDiscriminator(n_freq, width=4 * c.d_width, harmonics=c.harmonics),
+                      timbral=lambda c, n_freq: TimbralDiscriminator(n_freq, 2 * c.d_width, harmonics=c.harmonics))
 
 # %% ../nbs/30_cyclegan.ipynb #f446895a
 class CycleGAN(nn.Module):
@@ -68,6 +69,9 @@ class CycleGAN(nn.Module):
         super().__init__()
         c = self.config = check_config(config or CycleGANConfig())
         if len(c.domains) != 2: raise ValueError(f"CycleGAN maps between two domains, got `domains` {c.domains!r}")
+        if tuple(c.harmonics) != (1,) and c.representation != 'stft':
+            raise ValueError(f"`harmonics` {c.harmonics!r} need linear-frequency features (representation 'stft'), "
+                             f"got {c.representation!r}")
         torch.manual_seed(c.seed)
         self.rep = choose(REPRESENTATIONS, c.representation, 'representation')(c)
         self.vocoder = GriffinLim(self.rep, c.gl_iters)

@@ -15,6 +15,10 @@ import scipy.fft
 import scipy.linalg
 import torch
 import torch.nn.functional as F
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from .audio import load
@@ -25,17 +29,21 @@ from .synth import data_home
 from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
-__all__ = ['CLASSIFIER_VERSION', 'PAIRED_METRICS', 'METRICS', 'f0_track', 'pitch_metrics', 'InstrumentClassifier', 'classify',
-           'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'corpus_fingerprint', 'corpus_classifier',
-           'log_spectral_distance', 'mel_cepstral_distance', 'frechet_distance', 'a_weighted_loudness', 'loudness_l1',
-           'paired_clips', 'standard_systems', 'score_output', 'evaluate', 'format_table', 'plot_table',
-           'save_evaluation', 'transfer_bar']
+__all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'f0_track', 'pitch_metrics',
+           'InstrumentClassifier', 'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips',
+           'corpus_fingerprint', 'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest',
+           'FeatureJudge', 'corpus_judges', 'validate_judges', 'log_spectral_distance', 'mel_cepstral_distance',
+           'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip',
+           'judge_clips', 'score_output', 'evaluate', 'metric_names', 'format_table', 'plot_table', 'save_evaluation',
+           'transfer_bar']
 
 # %% ../nbs/50_eval.ipynb #93f57e80
 def f0_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
     "Frame times (s) and f0 (Hz, 0 where unvoiced) of mono `audio` by pYIN, C2 to C7."
     f0, voiced, _ = librosa.pyin(np.asarray(audio, np.float32), fmin=65.0, fmax=2100.0, sr=sr, frame_length=1024, hop_length=hop)
     return librosa.times_like(f0, sr=sr, hop_length=hop), np.where(voiced, np.nan_to_num(f0), 0.0)
+
+PITCH_METRICS = ('rpa', 'rca', 'cents_mae', 'voicing')
 
 def pitch_metrics(reference, estimate, sr: int, reference_track=None) -> dict:
     "Raw pitch and chroma accuracy (50 cents), mean |cents| error on frames voiced in both, and voicing agreement."
@@ -66,18 +74,18 @@ class InstrumentClassifier(nn.Module):
 
     def forward(self, audio): return self.head(self.embedding(audio))
 
+    @torch.no_grad()
+    def probabilities(self, audio) -> np.ndarray:
+        "Label probabilities of mono `audio`: the mean over its 1 s slices."
+        self.eval()
+        return self(_slices(audio, self.sr)).softmax(-1).mean(0).numpy()
+
 # %% ../nbs/50_eval.ipynb #4af79d2c
 def _slices(audio, sr: int, seconds: float = 1.0) -> torch.Tensor:
     "Non-overlapping `seconds` slices of mono `audio` (at least one, zero-padded)."
     x, n = torch.as_tensor(np.asarray(audio, np.float32)), round(seconds * sr)
     x = F.pad(x, (0, max(0, n - len(x))))
     return x[:len(x) // n * n].view(-1, n)
-
-@torch.no_grad()
-def classify(model: InstrumentClassifier, audio) -> np.ndarray:
-    "Label probabilities of mono `audio`: the mean over its 1 s slices."
-    model.eval()
-    return model(_slices(audio, model.sr)).softmax(-1).mean(0).numpy()
 
 @torch.no_grad()
 def embeddings(model: InstrumentClassifier, clips) -> np.ndarray:
@@ -106,19 +114,27 @@ def _train_classifier(domains, epochs, lr, seed, batch_size) -> InstrumentClassi
             opt.zero_grad(); loss.backward(); opt.step()
     return model.eval()
 
-def accuracy(model: InstrumentClassifier, domains: dict) -> float:
-    "Top-1 accuracy of `model` on labelled clips: {label: list of audio arrays}."
-    hits = [model.labels[int(np.argmax(classify(model, c)))] == label for label, clips in domains.items() for c in clips]
-    return float(np.mean(hits))
+def accuracy(judge, domains: dict) -> float:
+    "Top-1 accuracy of a judge (anything with `labels` and `probabilities(audio)`) on {label: audio arrays}."
+    top = lambda clip: judge.labels[int(np.argmax(judge.probabilities(clip)))]
+    return float(np.mean([top(c) == label for label, clips in domains.items() for c in clips]))
 
 # %% ../nbs/50_eval.ipynb #b141778f
 CLASSIFIER_VERSION = 2   # bump whenever training changes, so cached classifiers are retrained
 
-def check_accuracy(model: InstrumentClassifier, test: dict, min_accuracy: float = 0.95) -> float:
-    "`model`'s accuracy on `test` ({label: clips}); an error if it is below `min_accuracy`."
-    acc = accuracy(model, test)
-    if acc < min_accuracy: raise RuntimeError(f"the instrument classifier reached {acc:.1%} on its test clips, below {min_accuracy:.0%}")
+def check_accuracy(judge, test: dict, min_accuracy: float = 0.95, name: str = 'cnn') -> float:
+    "A judge's accuracy on `test` ({label: clips}); an error naming the judge if it is below `min_accuracy`."
+    acc = accuracy(judge, test)
+    if acc < min_accuracy:
+        raise RuntimeError(f"the {name} judge reached {acc:.1%} on its test clips, below {min_accuracy:.0%}: it refuses to judge")
     return acc
+
+def labelled_clips(root, split: str = 'test', sr: int = 16000) -> dict:
+    "{domain: audio arrays} of one split of the corpus at `root` (an error if the split is missing)."
+    clips = {l: [load(p, sr)[0] for p in sorted(f.iterdir()) if p.suffix.lower() in AUDIO_EXTENSIONS]
+             for l, f in corpus_domains(root, split).items()}
+    if not clips: raise ValueError(f"{root} has no {split} split ({split}/<domain>/)")
+    return clips
 
 def corpus_fingerprint(root, sr: int) -> str:
     "A key for what a classifier of the corpus at `root` depends on: each audio file's path, size and mtime; `sr`."
@@ -131,6 +147,7 @@ def corpus_fingerprint(root, sr: int) -> str:
 def corpus_classifier(root, sr: int = 16000, min_accuracy: float = 0.95) -> InstrumentClassifier:
     "The classifier of a corpus's domains: trained once on its train split (cached), checked on its test clips."
     root = Path(root)
+    test = labelled_clips(root, 'test', sr)       # before any training: a corpus without a test split is refused
     path = data_home() / 'classifiers' / f'{root.name}-{corpus_fingerprint(root, sr)}.pt'
     if path.is_file():
         ckpt = torch.load(path, weights_only=True)
@@ -140,11 +157,109 @@ def corpus_classifier(root, sr: int = 16000, min_accuracy: float = 0.95) -> Inst
         train = {l: AudioFolder(f, sr=sr, seconds=1.0, hop=0.5) for l, f in corpus_domains(root).items()}
         model = train_classifier(train)
         save_atomic(dict(labels=model.labels, sr=model.sr, weights=model.state_dict()), path)   # notebooks may race
-    test = {l: [load(p, sr)[0] for p in sorted(f.iterdir()) if p.suffix.lower() in AUDIO_EXTENSIONS]
-            for l, f in corpus_domains(root, 'test').items()}
-    if not test: raise ValueError(f"{root} has no test split (test/<domain>/) to check the classifier on")
     model.test_accuracy = check_accuracy(model.eval(), test, min_accuracy)
     return model
+
+# %% ../nbs/50_eval.ipynb #j0000002
+FRAME_HOP = 256       # hop of every judge's frame features, in samples
+
+def _db(power): return 10 * np.log10(np.maximum(power, 1e-12))
+
+def _loud(S) -> np.ndarray:
+    "Frames within 40 dB of the loudest (by summed magnitude)."
+    energy = S.sum(0)
+    return energy > 0.01 * energy.max()
+
+def spectral_frames(audio, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    "Per frame: 20 MFCCs, 7 contrast bands, log flatness, centroid (kHz); and which frames to judge (the loud ones)."
+    S = np.abs(librosa.stft(np.asarray(audio, np.float32), n_fft=1024, hop_length=FRAME_HOP))
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=S ** 2, sr=sr))
+    features = [librosa.feature.mfcc(S=mel_db, n_mfcc=20), librosa.feature.spectral_contrast(S=S, sr=sr),
+                np.log(librosa.feature.spectral_flatness(S=S) + 1e-6),
+                librosa.feature.spectral_centroid(S=S, sr=sr) / 1000]
+    return np.concatenate(features), _loud(S)
+
+ENVELOPE_HZ = 2 ** np.arange(7, 13.01, 0.5)   # where the harmonic envelope is read: 128 Hz to 8 kHz, half octaves
+
+def _envelope(levels, freqs, valid) -> np.ndarray:
+    "Per frame: partial `levels` (dB) read at ENVELOPE_HZ, interpolated over log frequency; -60 dB outside the partials."
+    read = lambda l, f, v: np.interp(np.log2(ENVELOPE_HZ), np.log2(f[v]), l[v], left=-60, right=-60)
+    return np.stack([read(l, f, v) if v.any() else np.full(len(ENVELOPE_HZ), -60.0) for l, f, v in zip(levels.T, freqs.T, valid.T)], 1)
+
+def harmonic_frames(audio, sr: int, n_partials: int = 10, n_envelope: int = 20, n_fft: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    "Per frame: partials 2..`n_partials` re the first, even/odd balance, HNR, harmonic envelope (dB); which frames to judge."
+    audio = np.asarray(audio, np.float32)
+    f0 = librosa.yin(audio, fmin=65.0, fmax=2100.0, sr=sr, frame_length=n_fft, hop_length=FRAME_HOP)
+    P = np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=FRAME_HOP)) ** 2
+    n = min(P.shape[1], len(f0))
+    P, t = P[:, :n], np.arange(n)
+    freqs = f0[:n] * np.arange(1, max(n_partials, n_envelope) + 1)[:, None]              # (partial, frame)
+    centre = np.round(freqs * n_fft / sr).astype(int)
+    valid = centre + 2 < len(P)                                                           # below Nyquist
+    centre = np.clip(centre, 1, len(P) - 3)
+    power = np.where(valid, P[centre - 1, t] + P[centre, t] + P[centre + 1, t], 0.0)
+    partials = power[:n_partials]
+    band = np.cumsum(P, 0)[centre[n_partials - 1] + 2, t]
+    hnr = _db(partials.sum(0)) - _db(band - partials.sum(0))
+    even_odd = _db(partials[1::2].sum(0)) - _db(partials[2::2].sum(0))
+    envelope = _envelope(_db(power) - _db(power.max(0)), freqs, valid)
+    features = np.concatenate([_db(partials[1:]) - _db(partials[0]), even_odd[None], hnr[None], envelope])
+    return features, _loud(P) & valid[n_partials - 1] & (hnr > 0)
+
+# %% ../nbs/50_eval.ipynb #j0000003
+def _pool(features, keep) -> np.ndarray:
+    "Mean and standard deviation over the frames in `keep` (over all frames when fewer than 4 are kept)."
+    features = features[:, keep] if keep.sum() >= 4 else features
+    return np.concatenate([features.mean(1), features.std(1)])
+
+def logistic(): return make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000))
+def forest(): return ExtraTreesClassifier(300, min_samples_leaf=2, random_state=0)
+
+class FeatureJudge:
+    "Frame features pooled over windows into a classifier (a scikit-learn `model()`); a clip: the mean over its windows."
+    def __init__(self, frames, model=logistic, sr: int = 16000, window: float = 2.0, hop: float = 1.0):
+        self.frames, self.make_model, self.sr = frames, model, sr
+        self.window, self.hop = round(window * sr / FRAME_HOP), round(hop * sr / FRAME_HOP)   # in frames
+
+    def windows(self, audio) -> np.ndarray:
+        "One pooled feature vector per window of mono `audio` (one for a clip shorter than a window)."
+        features, keep = self.frames(audio, self.sr)
+        starts = range(0, max(features.shape[1] - self.window, 0) + 1, self.hop)
+        return np.stack([_pool(features[:, s:s + self.window], keep[s:s + self.window]) for s in starts])
+
+    def fit(self, domains: dict):
+        "Train on labelled clips: {label: audio arrays}."
+        self.labels, X, y = sorted(domains), [], []
+        for i, label in enumerate(self.labels):
+            for clip in domains[label]:
+                X.append(self.windows(clip)); y += [i] * len(X[-1])
+        self.model = self.make_model().fit(np.concatenate(X), y)
+        return self
+
+    def probabilities(self, audio) -> np.ndarray:
+        "Label probabilities of mono `audio`: the mean over its windows."
+        return self.model.predict_proba(self.windows(audio)).mean(0)
+
+# %% ../nbs/50_eval.ipynb #j0000007
+FEATURE_JUDGES = dict(spectral=(spectral_frames, logistic), harmonic=(harmonic_frames, forest))
+
+def corpus_judges(root, sr: int = 16000, min_accuracy: float = 0.95) -> dict:
+    "The corpus's judges {'cnn', 'spectral', 'harmonic'}: trained on its train split, each checked on its test clips."
+    test = labelled_clips(root, 'test', sr)
+    train = labelled_clips(root, 'train', sr)
+    judges = dict(cnn=corpus_classifier(root, sr, min_accuracy),
+                  **{name: FeatureJudge(frames, model, sr).fit(train) for name, (frames, model) in FEATURE_JUDGES.items()})
+    for name, judge in list(judges.items())[1:]: judge.test_accuracy = check_accuracy(judge, test, min_accuracy, name)
+    return judges
+
+def validate_judges(judges: dict, test: dict, n_iter: int = 32) -> list[dict]:
+    "Rows (judge, audio, accuracy per label, all) on clean `test` clips ({label: clips}) and through STFT + GL."
+    vocoder = GriffinLim(STFT(1024, 256, keep_phase=False), n_iter)
+    heard = dict(clean=test, reconstructed={l: [resynthesize(vocoder, torch.as_tensor(c)).numpy() for c in clips]
+                                            for l, clips in test.items()})
+    row = lambda judge, clips: {**{l: accuracy(judge, {l: clips[l]}) for l in clips}, 'all': accuracy(judge, clips)}
+    return [dict(judge=name, audio=kind, **row(judge, clips))
+            for name, judge in judges.items() for kind, clips in heard.items()]
 
 # %% ../nbs/50_eval.ipynb #d0d8b624
 def log_spectral_distance(a, b, n_ffts=(512, 1024, 2048), eps: float = 1e-5) -> float:
@@ -182,9 +297,6 @@ def loudness_l1(a, b, sr: int) -> float:
     return float(np.abs(a_weighted_loudness(a[:n], sr) - a_weighted_loudness(b[:n], sr)).mean())
 
 # %% ../nbs/50_eval.ipynb #627195fc
-PAIRED_METRICS = ('lsd', 'mcd')
-METRICS = ('rpa', 'rca', 'cents_mae', 'voicing', 'target_prob', 'target_top1', 'fd', 'loudness_l1', *PAIRED_METRICS)
-
 def paired_clips(root, source: str, target: str, n: int | None = None, sr: int = 16000) -> list[dict]:
     "The first `n` paired test clips of the corpus at `root`: one score played by `source` and by `target`, at `sr`."
     return [dict(score_id=k, sr=sr, source=load(a, sr)[0], target=load(b, sr)[0])
@@ -200,37 +312,60 @@ def standard_systems(model=None, target: str | None = None, source: str | None =
                 model=lambda p: model.transfer(torch.as_tensor(p['source']), target, source).numpy())
 
 # %% ../nbs/50_eval.ipynb #8d29e4ea
-def score_output(pair: dict, output, classifier: InstrumentClassifier, target: str, source_track=None) -> dict:
-    "Every per-clip metric of one output (`source_track`: the source's f0 track, if already computed)."
-    sr, probs = pair['sr'], classify(classifier, output)
-    i = classifier.labels.index(target)
-    paired = 'target' in pair
-    return dict(pitch_metrics(pair['source'], output, sr, source_track), target_prob=float(probs[i]), target_top1=float(np.argmax(probs) == i),
+def judge_clip(judges: dict, audio, target: str) -> dict:
+    "Each judge's probability of `target` for one clip; whether all judges' top choice is `target`; whether all agree."
+    probs = {name: judge.probabilities(audio) for name, judge in judges.items()}
+    tops = {judges[name].labels[int(np.argmax(p))] for name, p in probs.items()}
+    return dict({f'target_prob_{name}': float(p[judges[name].labels.index(target)]) for name, p in probs.items()},
+                target_top1=float(tops == {target}), agreement=float(len(tops) == 1))
+
+def judge_clips(judges: dict, clips, target: str) -> dict:
+    "`judge_clip` averaged over `clips`, led by `target_prob`: the mean probability given by the least convinced judge."
+    scores = [judge_clip(judges, c, target) for c in clips]
+    row = {k: float(np.mean([s[k] for s in scores])) for k in scores[0]}
+    return dict(target_prob=min(row[f'target_prob_{name}'] for name in judges), **row)
+
+def score_output(pair: dict, output, source_track=None) -> dict:
+    "Pitch, loudness and (with a true target in `pair`) distances of one output (`source_track`: the source's f0)."
+    sr, paired = pair['sr'], 'target' in pair
+    return dict(pitch_metrics(pair['source'], output, sr, source_track),
                 loudness_l1=loudness_l1(pair['source'], output, sr),
                 lsd=log_spectral_distance(pair['target'], output) if paired else None,
                 mcd=mel_cepstral_distance(pair['target'], output, sr) if paired else None)
 
-def evaluate(systems: dict, pairs: list[dict], classifier: InstrumentClassifier, target: str, reference=None) -> list[dict]:
+def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, reference=None) -> list[dict]:
     "One row per system: metrics averaged over `pairs`; `fd` against `reference` clips of the target (default: the pairs' targets)."
-    if target not in classifier.labels: raise ValueError(f"the classifier does not know {target!r}; it knows {classifier.labels}")
+    for name, judge in judges.items():
+        if target not in judge.labels:
+            raise ValueError(f"the {name} judge does not know {target!r}; it knows {judge.labels}")
+    if not isinstance(judges.get('cnn'), InstrumentClassifier):
+        raise ValueError("`judges` need a 'cnn' (an InstrumentClassifier) for `fd`")
     reference = reference if reference is not None else [p['target'] for p in pairs if 'target' in p]
-    real, rows, tracks = embeddings(classifier, reference), [], [f0_track(p['source'], p['sr']) for p in pairs]   # once per pair
+    real, rows = embeddings(judges['cnn'], reference), []
+    tracks = [f0_track(p['source'], p['sr']) for p in pairs]   # once per pair
     for name, system in systems.items():
         outputs = [np.asarray(system(p), np.float32) for p in pairs]
-        scores = [score_output(p, y, classifier, target, track) for p, y, track in zip(pairs, outputs, tracks)]
-        row = {k: None if any(s[k] is None for s in scores) else float(np.mean([s[k] for s in scores])) for k in scores[0]}
-        rows.append(dict(system=name, **row, fd=frechet_distance(embeddings(classifier, outputs), real)))
+        scores = [score_output(p, y, track) for p, y, track in zip(pairs, outputs, tracks)]
+        mean = {k: None if any(s[k] is None for s in scores) else float(np.mean([s[k] for s in scores]))
+                for k in scores[0]}
+        pitch, rest = ({k: v for k, v in mean.items() if (k in PITCH_METRICS) == keep} for keep in (True, False))
+        rows.append(dict(system=name, **pitch, **judge_clips(judges, outputs, target),
+                         fd=frechet_distance(embeddings(judges['cnn'], outputs), real), **rest))
     return rows
 
 # %% ../nbs/50_eval.ipynb #734d4f95
+def metric_names(rows: list[dict]) -> list[str]: return [k for k in rows[0] if k != 'system']
+
 def format_table(rows: list[dict]) -> str:
     "The evaluation rows as a markdown table (absent metrics shown as —)."
-    return markdown_table(rows, ['system', *METRICS])
+    return markdown_table(rows)
 
 def plot_table(rows: list[dict], path=None):
     "One bar chart per metric, a bar per system; saved to `path` if given."
-    fig, axs = plt.subplots(2, 5, figsize=(15, 5.5))
-    for ax, metric in zip(axs.flat, METRICS):
+    metrics = metric_names(rows)
+    fig, axs = plt.subplots(-(-len(metrics) // 5), 5, figsize=(15, 2.75 * -(-len(metrics) // 5)))
+    for ax in axs.flat[len(metrics):]: ax.axis('off')
+    for ax, metric in zip(axs.flat, metrics):
         values = [r[metric] if r[metric] is not None else np.nan for r in rows]
         ax.bar([r['system'] for r in rows], values, color=[f'C{i}' for i in range(len(rows))])
         ax.set_title(metric); ax.tick_params(axis='x', labelrotation=30)
@@ -242,7 +377,7 @@ def save_evaluation(rows: list[dict], run_dir, **meta) -> Path:
     "Write `metrics.json` (rows, metric names, and `meta`) and `figures/evaluation.png` into `run_dir`."
     run = Path(run_dir)
     (run / 'figures').mkdir(parents=True, exist_ok=True)
-    write_json(run / 'metrics.json', dict(meta, metrics=list(METRICS), rows=rows))
+    write_json(run / 'metrics.json', dict(meta, metrics=metric_names(rows), rows=rows))
     plot_table(rows, run / 'figures' / 'evaluation.png')
     return run / 'metrics.json'
 

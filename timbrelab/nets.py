@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['ResidualBlock', 'ResnetGenerator', 'UnetGenerator', 'PatchDiscriminator', 'Conv1dDiscriminator',
+__all__ = ['ResidualBlock', 'HarmonicStack', 'ResnetGenerator', 'UnetGenerator', 'PatchDiscriminator', 'Conv1dDiscriminator',
            'TimbralDiscriminator']
 
 # %% ../nbs/11_nets.ipynb #83c375dd
@@ -27,6 +27,26 @@ class ResidualBlock(nn.Module):
         self.body = nn.Sequential(*_conv(ch, ch), nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch, affine=True))
     def forward(self, x): return x + self.body(x)
 
+class HarmonicStack(nn.Module):
+    "Harmonic channels: channel `h` at frequency bin f holds the input at bin f/h (interpolated; -1, silence, past the top)"
+    def __init__(self, harmonics=(1,)):
+        super().__init__()
+        if not harmonics or any(h <= 0 for h in harmonics):
+            raise ValueError(f"`harmonics` must be positive factors, got {harmonics!r}")
+        self.harmonics = tuple(harmonics)
+
+    def forward(self, x): return torch.cat([_stretch(x, h) for h in self.harmonics], 1)
+
+def _stretch(x, h: float):
+    "`(batch, channels, freq, time)` features with bin f moved to bin f*h."
+    if h == 1: return x
+    n = x.shape[-2]
+    pos = torch.arange(n, device=x.device, dtype=x.dtype) / h
+    lo = pos.floor().long().clamp(max=n - 1)
+    w = (pos - lo)[:, None]
+    y = x[..., lo, :] * (1 - w) + x[..., (lo + 1).clamp(max=n - 1), :] * w
+    return torch.where((pos <= n - 1)[:, None], y, -torch.ones_like(y))
+
 def _padded(net, x, multiple: int):
     "Run `net` on `x` padded (replicate) to a multiple of `multiple` in both axes, cropped back to `x`'s size."
     h, w = x.shape[-2:]
@@ -36,30 +56,33 @@ def _padded(net, x, multiple: int):
 # %% ../nbs/11_nets.ipynb #02f9c75c
 class ResnetGenerator(nn.Module):
     "ResNet generator: 7x7 stem, 2 down-samplings, `n_blocks` residual blocks, 2 nearest-neighbour up-samplings, tanh."
-    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6):
+    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,)):
         super().__init__()
         if n_blocks < 0 or width < 1: raise ValueError(f"need n_blocks >= 0 and width >= 1, got {n_blocks}, {width}")
-        self.net = nn.Sequential(*_conv(channels, width, 7), *_conv(width, 2 * width, 3, 2), *_conv(2 * width, 4 * width, 3, 2),
+        self.stack = HarmonicStack(harmonics)
+        self.net = nn.Sequential(*_conv(channels * len(self.stack.harmonics), width, 7),
+                                 *_conv(width, 2 * width, 3, 2), *_conv(2 * width, 4 * width, 3, 2),
                                  *[ResidualBlock(4 * width) for _ in range(n_blocks)], *_up(4 * width, 2 * width), *_up(2 * width, width),
                                  nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh())
 
-    def forward(self, x): return _padded(self.net, x, 4)
+    def forward(self, x): return _padded(self.net, self.stack(x), 4)
 
 # %% ../nbs/11_nets.ipynb #96aa5a1f
 class UnetGenerator(nn.Module):
     "U-Net generator: `depth` stride-2 encoder blocks, a mirrored decoder with skip connections, nearest-neighbour up-sampling, tanh."
-    def __init__(self, channels: int = 1, width: int = 32, depth: int = 3):
+    def __init__(self, channels: int = 1, width: int = 32, depth: int = 3, harmonics=(1,)):
         super().__init__()
         if depth < 1: raise ValueError(f"`depth` must be >= 1, got {depth}")
         widths = [width * 2 ** min(i, 3) for i in range(depth + 1)]
-        self.stem = nn.Sequential(*_conv(channels, widths[0]))
+        self.stack = HarmonicStack(harmonics)
+        self.stem = nn.Sequential(*_conv(channels * len(self.stack.harmonics), widths[0]))
         self.down = nn.ModuleList(nn.Sequential(*_conv(widths[i], widths[i + 1], 3, 2)) for i in range(depth))
         self.up = nn.ModuleList(nn.Sequential(*_up(widths[i + 1], widths[i])) for i in reversed(range(depth)))
         self.merge = nn.ModuleList(nn.Sequential(*_conv(2 * widths[i], widths[i])) for i in reversed(range(depth)))
         self.out = nn.Sequential(nn.Conv2d(widths[0], channels, 1), nn.Tanh())
         self.depth = depth
 
-    def forward(self, x): return _padded(self._forward, x, 2 ** self.depth)
+    def forward(self, x): return _padded(self._forward, self.stack(x), 2 ** self.depth)
 
     def _forward(self, x):
         skips = [self.stem(x)]
@@ -75,37 +98,41 @@ def _lrelu(i, o, k, stride, norm=True, conv=nn.Conv2d, pad=None):
 
 class PatchDiscriminator(nn.Module):
     "PatchGAN: `n_layers` stride-2 4x4 convolutions, then two stride-1 ones: a grid of logits, one per patch."
-    def __init__(self, channels: int = 1, width: int = 64, n_layers: int = 3, out_channels: int = 1):
+    def __init__(self, channels: int = 1, width: int = 64, n_layers: int = 3, out_channels: int = 1, harmonics=(1,)):
         super().__init__()
-        layers, ch = _lrelu(channels, width, 4, 2, norm=False, pad=1), width
+        self.stack = HarmonicStack(harmonics)
+        layers, ch = _lrelu(channels * len(self.stack.harmonics), width, 4, 2, norm=False, pad=1), width
         for i in range(1, n_layers):
             layers += _lrelu(ch, min(width * 2 ** i, 8 * width), 4, 2, pad=1); ch = min(width * 2 ** i, 8 * width)
         layers += _lrelu(ch, 2 * ch, 3, 1) + [nn.Conv2d(2 * ch, out_channels, 3, 1, 1)]
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x): return self.net(x)
+    def forward(self, x): return self.net(self.stack(x))
 
 class Conv1dDiscriminator(nn.Module):
     "Frequency bins as channels, convolving over time: every layer sees the whole spectrum of a few frames."
-    def __init__(self, n_freq: int, width: int = 128, n_layers: int = 3, out_channels: int = 1):
+    def __init__(self, n_freq: int, width: int = 128, n_layers: int = 3, out_channels: int = 1, harmonics=(1,)):
         super().__init__()
-        layers, ch = [], n_freq
+        self.stack = HarmonicStack(harmonics)
+        layers, ch = [], n_freq * len(self.stack.harmonics)
         for i in range(n_layers): layers += _lrelu(ch, width, 3, 2 if i else 1, norm=i > 0, conv=nn.Conv1d); ch = width
         self.net, self.n_freq = nn.Sequential(*layers, nn.Conv1d(ch, out_channels, 3, 1, 1)), n_freq
 
     def forward(self, x):
         if x.shape[-2] != self.n_freq: raise ValueError(f"built for {self.n_freq} frequency bins, got {x.shape[-2]}")
-        return self.net(x[:, 0])[:, :, None]
+        return self.net(self.stack(x).flatten(1, 2))[:, :, None]
 
 class TimbralDiscriminator(nn.Module):
     "A first kernel spanning the whole frequency axis (the spectrum's shape, the timbre), then convolutions over time."
-    def __init__(self, n_freq: int, width: int = 64, n_layers: int = 2, out_channels: int = 1):
+    def __init__(self, n_freq: int, width: int = 64, n_layers: int = 2, out_channels: int = 1, harmonics=(1,)):
         super().__init__()
-        self.spectrum = nn.Sequential(nn.Conv2d(1, width, (n_freq, 3), padding=(0, 1)), nn.LeakyReLU(0.2, True))
+        self.stack = HarmonicStack(harmonics)
+        self.spectrum = nn.Sequential(nn.Conv2d(len(self.stack.harmonics), width, (n_freq, 3), padding=(0, 1)),
+                                      nn.LeakyReLU(0.2, True))
         layers = []
         for _ in range(n_layers): layers += _lrelu(width, width, 3, 2, conv=nn.Conv1d)
         self.net, self.n_freq = nn.Sequential(*layers, nn.Conv1d(width, out_channels, 3, 1, 1)), n_freq
 
     def forward(self, x):
         if x.shape[-2] != self.n_freq: raise ValueError(f"built for {self.n_freq} frequency bins, got {x.shape[-2]}")
-        return self.net(self.spectrum(x)[:, :, 0])[:, :, None]
+        return self.net(self.spectrum(self.stack(x))[:, :, 0])[:, :, None]
