@@ -31,6 +31,12 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
         assert (run / f).is_file(), f
     config = json.loads((run / 'config.json').read_text())   # exactly the parameters cell's names, with the values used
     assert set(config) == set(pm.inspect_notebook(str(repo_root / 'nbs' / 'train.ipynb'))) and config['sample_every'] == 2
+    written = {f: (run / f).read_text() for f in ('config.json', 'env.json', 'losses.jsonl')}
+    with pytest.raises(pm.PapermillExecutionError, match='already holds a run'):
+        train(repo_root, run, steps=3, eval_pairs=0)                # resume off: the earlier run is not replaced
+    with pytest.raises(pm.PapermillExecutionError, match='model_config.width: 4 != 8'):
+        train(repo_root, run, steps=5, resume=True, eval_pairs=0, model_config={'width': 8, 'n_blocks': 1, 'd_width': 8, 'gl_iters': 8})
+    assert written == {f: (run / f).read_text() for f in written}   # refused before anything was written
     train(repo_root, run, steps=5, resume=True, eval_pairs=0)       # continues from step 3
     steps = [json.loads(l)['step'] for l in (run / 'losses.jsonl').read_text().splitlines()]
     assert steps == [1, 2, 3, 4, 5]
@@ -42,6 +48,15 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
     assert r.returncode == 0, r.stderr
     out, sr = sf.read(tmp_path / 'out.wav')
     assert sr == 22050 and abs(len(out) - len(audio)) <= 1 and np.isfinite(out).all() and np.abs(out).max() > 0
+    assert '2 channels mixed to mono' in r.stdout and sf.info(tmp_path / 'out.wav').subtype == 'FLOAT'   # said, and not clipped
+    r = transfer_cli(source, tmp_path / 'out.xyz', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'violin')
+    assert r.returncode != 0 and '.xyz is not an audio format' in r.stderr and not (tmp_path / 'out.xyz').exists()
+    sf.write(tmp_path / 'blip.wav', audio[:441], 22050)                                  # 20 ms
+    r = transfer_cli(tmp_path / 'blip.wav', tmp_path / 'blip-out.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'violin')
+    assert r.returncode == 0 and sf.info(tmp_path / 'blip-out.wav').frames == 441, r.stderr
+    (tmp_path / 'noise.pt').write_bytes(bytes(range(256)) * 64)
+    r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', tmp_path / 'noise.pt', '--target', 'violin')
+    assert r.returncode != 0 and 'is not a timbrelab checkpoint' in r.stderr and 'weights_only=False' not in r.stderr
     r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', tmp_path / 'missing.pt', '--target', 'violin')
     assert r.returncode != 0 and 'missing.pt' in r.stderr
     r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', run / 'ckpt' / 'last.pt')

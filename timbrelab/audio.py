@@ -57,13 +57,20 @@ def _read(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray
                 warnings.simplefilter('ignore')
                 audio, sr = librosa.load(path, sr=None, mono=False, offset=offset, duration=duration)
             return np.atleast_2d(audio), sr
-        except Exception: raise ValueError(f"Cannot read audio file {path}: {sf_error}") from None
+        except Exception: raise ValueError(f"Cannot read audio file {path}: {_reason(path, sf_error)}") from None
+
+def _reason(path: Path, error) -> str:
+    "libsndfile's reason, except the misleading one it gives for a regular file whose data it cannot decode."
+    reason = str(error).splitlines()[0]
+    if 'not a regular file' in reason: return f"its data is not decodable {path.suffix.lstrip('.').upper() or 'audio'}"
+    return reason
 
 def load(path, sr: int | None = None, mono: bool = True, offset: float = 0.0, duration: float | None = None
         ) -> tuple[np.ndarray, int]:
     "Read `path` (from `offset` for `duration` seconds) as float32 `(samples,)` (or `(channels, samples)` if not `mono`), resampled to `sr` if given."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No audio file at {path}")
+    if path.stat().st_size == 0: raise ValueError(f"Audio file {path} is empty (0 bytes)")
     audio, file_sr = _read(path, offset, duration)
     if audio.shape[-1] == 0: raise ValueError(f"Audio file {path} is empty (0 samples)" + (f" from {offset} s" if offset else ""))
     if not np.isfinite(audio).all(): raise ValueError(f"Audio file {path} contains NaN or infinite samples")

@@ -49,10 +49,18 @@ def index_path(root, key: str = '') -> Path:
     if os.access(root, os.W_OK): return root / name
     return data_home() / 'index' / f"{hashlib.sha1(str(root).encode()).hexdigest()[:16]}{name}"
 
+def _read_index(cache: Path) -> dict:
+    "The probe cache at `cache`; an unreadable one (cut short, say) is a cache miss, with a warning naming it."
+    if not cache.is_file(): return {}
+    try: return json.loads(cache.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        warnings.warn(f"rebuilding the unreadable dataset index {cache}: {e}")
+        return {}
+
 def probe_files(paths, cache, analyse=None, key: str = '') -> dict[str, dict]:
     "Probes of `paths`, reusing those cached in the JSON file `cache` for files whose size and mtime are unchanged."
     cache = Path(cache)
-    old = json.loads(cache.read_text()) if cache.is_file() else {}
+    old = _read_index(cache)
     known = old.get('files', {}) if old.get('key') == [INDEX_VERSION, key] else {}
     probes = {}
     for p in map(Path, paths):

@@ -5,17 +5,22 @@
 # %% ../nbs/39_models.ipynb #a19574ec
 from __future__ import annotations
 from dataclasses import dataclass, fields
+from pathlib import Path
 
+import librosa
+import numpy as np
+import soundfile as sf
 import torch
 from fastcore.script import call_parse
+from tqdm.auto import tqdm
 
-from .audio import load, resample, save
+from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
 from .protocol import TransferModel, choose, read_checkpoint
 from .template import Template, TemplateConfig
 
 # %% auto #0
-__all__ = ['MODELS', 'Registered', 'build_model', 'load_checkpoint', 'transfer_cli']
+__all__ = ['MODELS', 'MIN_SECONDS', 'Registered', 'build_model', 'load_checkpoint', 'transfer_file', 'transfer_cli']
 
 # %% ../nbs/39_models.ipynb #44abab6e
 @dataclass(frozen=True)
@@ -48,18 +53,65 @@ def load_checkpoint(path, devices='cpu') -> TransferModel:
     return model.place(devices).eval()
 
 # %% ../nbs/39_models.ipynb #66cb4f0b
+MIN_SECONDS = 0.25   # shorter inputs are padded with silence to this length, transferred, and cut back
+
+def _transfer_piece(model, wave: np.ndarray, sr: int, target: str, source: str | None) -> np.ndarray:
+    "`model.transfer` of mono `wave` at `sr`: at the model's rate, padded to `MIN_SECONDS`, back at `sr`, same length."
+    x = torch.from_numpy(resample(wave, sr, model.config.sr))
+    x = torch.nn.functional.pad(x, (0, max(round(MIN_SECONDS * model.config.sr) - len(x), 0)))
+    y = resample(model.transfer(x, target, source).cpu().numpy(), model.config.sr, sr)
+    return np.pad(y, (0, max(len(wave) - len(y), 0)))[:len(wave)]
+
+def transfer_file(model, audio, output, target: str, source: str | None = None, block_seconds: float = 30.0,
+                  overlap_seconds: float = 1.0, subtype: str | None = 'FLOAT', progress: bool = False) -> dict:
+    "Transfer the file `audio` into `output` in blocks (read, mix to mono, transfer, cross-fade, write): bounded memory."
+    sr = librosa.get_samplerate(str(audio))
+    n = round(librosa.get_duration(path=str(audio)) * sr)
+    block, overlap = round(block_seconds * sr), round(overlap_seconds * sr)
+    if not 0 <= overlap < block:
+        raise ValueError(f"need 0 <= overlap_seconds < block_seconds, got {overlap_seconds}, {block_seconds}")
+    fade_in = np.linspace(0, 1, overlap + 2)[1:-1].astype(np.float32)
+    tail, report = None, dict(seconds=n / sr, channels=1, peak=0.0, clipped=0)
+    starts = range(0, max(n - overlap, 1), block - overlap)
+    with sf.SoundFile(output, 'w', sr, 1, subtype=subtype) as out:
+        for start in tqdm(starts, desc='transfer', disable=not progress or len(starts) == 1):
+            wave, _ = load(audio, mono=False, offset=start / sr, duration=block / sr)
+            report['channels'] = len(wave)
+            y = _transfer_piece(model, to_mono(wave), sr, target, source)
+            if tail is not None: y[:overlap] = y[:overlap] * fade_in + tail * fade_in[::-1]
+            done = start + len(y) >= n
+            tail, y = (None, y) if done else (y[len(y) - overlap:], y[:len(y) - overlap])
+            report['peak'] = max(report['peak'], float(np.abs(y).max(initial=0)))
+            if subtype != 'FLOAT': report['clipped'] += int((np.abs(y) > 1).sum())
+            out.write(y if subtype == 'FLOAT' else np.clip(y, -1, 1))
+            if done: break
+    return report
+
+def _writable(output) -> str | None:
+    "The subtype for `output` (32-bit float where its format has it); an error before any work if it cannot be written."
+    fmt = Path(output).suffix.lstrip('.').upper()
+    if fmt not in sf.available_formats():
+        raise ValueError(f"cannot write {output}: {Path(output).suffix or 'no extension'} is not an audio format "
+                         f"soundfile writes (use .wav, .flac or .ogg)")
+    return 'FLOAT' if sf.check_format(fmt, 'FLOAT') else sf.default_subtype(fmt)
+
 @call_parse
 def transfer_cli(audio: str,                  # input audio file
                  output: str,                 # where to write the result
                  checkpoint: str = None,      # a trainer checkpoint, e.g. runs/NAME/ckpt/last.pt
                  target: str = None,          # the domain to render the input as, e.g. violin
                  source: str = None,          # the input's domain (needed only with more than two domains)
-                 device: str = 'cpu'):        # where to run the model
+                 device: str = 'cpu',         # where to run the model
+                 block_seconds: float = 30.0):  # long inputs are transferred in blocks of this length
     "Re-render `audio` with the timbre of domain `target`, using a trained model."
     if checkpoint is None: raise SystemExit("--checkpoint is required")
+    subtype = _writable(output)
     model = load_checkpoint(checkpoint, device)
     if target is None: raise SystemExit(f"--target is required: one of {', '.join(model.config.domains)}")
-    wave, sr = load(audio)
-    result = model.transfer(torch.from_numpy(resample(wave, sr, model.config.sr)), target, source).numpy()
-    save(output, resample(result, model.config.sr, sr), sr)
-    print(f"wrote {output}: {len(wave) / sr:.2f} s as {target}")
+    load(audio, duration=0.01)                                     # a missing or unreadable input is named now
+    r = transfer_file(model, audio, output, target, source, block_seconds, subtype=subtype, progress=True)
+    notes = [f"{r['channels']} channels mixed to mono"] * (r['channels'] > 1)
+    kept = ', kept (float)' if subtype == 'FLOAT' else ''
+    notes += [f"peak {20 * np.log10(max(r['peak'], 1e-10)):+.1f} dBFS{kept}"]
+    if r['clipped']: notes += [f"{r['clipped']} samples clipped ({Path(output).suffix} has no floats; .wav keeps them)"]
+    print(f"wrote {output}: {r['seconds']:.2f} s as {target}; " + '; '.join(notes))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb #ef404a38
 from __future__ import annotations
-import json, os, platform, subprocess, sys
+import json, os, platform, subprocess, sys, uuid
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -13,8 +13,8 @@ import torch
 import timbrelab
 
 # %% auto #0
-__all__ = ['PACKAGES', 'git_state', 'environment', 'write_json', 'save_atomic', 'start_run', 'parameters', 'markdown_table',
-           'threads_for', 'one_thread', 'torch_threads']
+__all__ = ['PACKAGES', 'git_state', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run', 'parameters',
+           'markdown_table', 'threads_for', 'one_thread', 'torch_threads']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -42,10 +42,15 @@ def environment(devices='cpu') -> dict:
                 cuda=[torch.cuda.get_device_name(d) for d in devices if d.type == 'cuda'])
 
 # %% ../nbs/05_runs.ipynb #eea9c4db
-def write_json(path, obj):
-    "Write `obj` as indented JSON, atomically: a reader never sees half a file."
+def temporary(path) -> Path:
+    "A temporary name beside `path`, unique to this process and call, ending in `.tmp`."
     path = Path(path)
-    tmp = path.with_name(path.name + '.tmp')
+    return path.with_name(f'{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
+
+def write_json(path, obj):
+    "Write `obj` as indented JSON, atomically: a reader never sees half a file, writers at once never collide."
+    path = Path(path)
+    tmp = temporary(path)
     tmp.write_text(json.dumps(obj, indent=2, default=str) + '\n')
     os.replace(tmp, path)
 
@@ -53,7 +58,7 @@ def save_atomic(obj, path):
     "`torch.save` `obj` to `path` through a temporary file and a rename: a reader never sees half a file."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    tmp = temporary(path)
     torch.save(obj, tmp)
     os.replace(tmp, path)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_train.ipynb #4ca26ed1
 from __future__ import annotations
-import json, math, warnings
+import json, math, os, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from .protocol import freeze, read_checkpoint, to_device
 from .runs import save_atomic, threads_for
 
 # %% auto #0
-__all__ = ['TrainConfig', 'Trainer']
+__all__ = ['RESUMABLE', 'TrainConfig', 'Trainer']
 
 # %% ../nbs/40_train.ipynb #491a88e1
 @dataclass
@@ -32,10 +32,26 @@ class TrainConfig:
     freeze: tuple = ()             # names of nets (in `model.nets`) kept as they are: no gradient, no optimiser state
     threads: int = 0               # torch threads; 0: shared with the data workers, at most torch's current setting
 
+    def __post_init__(self):
+        "Every number checked, type and range, by name: a bad setting is refused before any work."
+        lows = dict(steps=1, checkpoint_every=1, log_every=1, sample_every=0, seed=0, threads=0)
+        for name, low in lows.items(): _check_whole(name, getattr(self, name), low)
+        if self.decay_from is not None: _check_whole('decay_from', self.decay_from, 0)
+        self.freeze = tuple(self.freeze)
+
+def _check_whole(name: str, value, low: int):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"`{name}` must be a whole number >= {low}, got {value!r}")
+
+RESUMABLE = ('steps', 'checkpoint_every', 'log_every', 'sample_every', 'threads', 'init_from')   # may change on resume
+
 class Trainer:
     "Runs `model.train_step` over `data` (a re-iterable of batches with `set_epoch`), checkpointing into `run_dir`."
-    def __init__(self, model, data, run_dir, model_name: str, config: TrainConfig = None, resume: bool = False):
+    def __init__(self, model, data, run_dir, model_name: str, config: TrainConfig = None, resume: bool = False,
+                 overwrite: bool = False):
         self.model, self.data, self.run, self.model_name = model, data, Path(run_dir), model_name
+        self.step, self.checkpoint, self.initialised = 0, self.run / 'ckpt' / 'last.pt', None
+        resume = self.check_folder(resume, overwrite)
         c = self.config = config or TrainConfig()
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
         torch.set_num_threads(c.threads or min(torch.get_num_threads(), shared))
@@ -44,10 +60,11 @@ class Trainer:
         span = max(1, c.steps - decay_from)
         self.schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, max(0.0, 1 - (s - decay_from) / span)))
                            for k, o in model.optimizers.items()}
-        self.step, self.checkpoint, self.initialised = 0, self.run / 'ckpt' / 'last.pt', None
         torch.manual_seed(c.seed)
-        if resume and self.checkpoint.is_file(): self.restore(self.checkpoint)
+        np.random.seed(c.seed)
+        if resume: self.restore(self.checkpoint)
         elif c.init_from: self.initialise(c.init_from)
+        self.tidy()
 
 # %% ../nbs/40_train.ipynb #fc49b4e4
 def _rng_state() -> dict:
@@ -70,9 +87,56 @@ def save_state(self: Trainer):
                      schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, rng=_rng_state()), self.checkpoint)
 
 @patch
+def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
+    "Whether there is a run to resume; an error rather than replacing an earlier run, a warning when there is none."
+    there = self.checkpoint.is_file()
+    if there and not resume and not overwrite:
+        raise FileExistsError(f"{self.run} already holds a run (ckpt/last.pt): continue it with resume=True, or choose "
+                              f"a fresh run_dir (overwrite=True replaces it)")
+    if resume and not there:
+        warnings.warn(f"resume: {self.run} has no checkpoint (ckpt/last.pt) yet; starting a fresh run")
+    return resume and there
+
+def _plain(x): return json.loads(json.dumps(x, default=str))   # tuples as lists: configs compare by value
+
+def _differences(saved: dict, given: dict, free=()) -> list[str]:
+    saved, given = _plain(saved), _plain(given)
+    return sorted(k for k in set(saved) | set(given) if k not in free and saved.get(k) != given.get(k))
+
+@patch
+def check_same_run(self: Trainer, ckpt: dict, path):
+    "An error listing every setting that defines the run and differs between the checkpoint at `path` and this trainer."
+    differ = [f"model: {ckpt['model_name']!r} != {self.model_name!r}"] if ckpt['model_name'] != self.model_name else []
+    differ += [f"model_config.{k}: {ckpt['model_config'].get(k)!r} != {asdict(self.model.config).get(k)!r}"
+               for k in _differences(ckpt['model_config'], asdict(self.model.config))]
+    differ += [f"train_config.{k}: {ckpt['train_config'].get(k)!r} != {asdict(self.config).get(k)!r}"
+               for k in _differences(ckpt['train_config'], asdict(self.config), RESUMABLE)]
+    if differ: raise ValueError(f"cannot resume {path} with other settings (only {', '.join(RESUMABLE)} may change): "
+                                + '; '.join(differ))
+
+@patch
+def tidy(self: Trainer):
+    "Remove checkpoint temporaries a killed run left; cut `losses.jsonl` to the model's step (as an unbroken run's log)."
+    for tmp in self.checkpoint.parent.glob(f'{self.checkpoint.name}.*.tmp'): tmp.unlink()
+    log = self.run / 'losses.jsonl'
+    lines = log.read_text().splitlines() if log.is_file() else []
+    kept = [l for l in lines if _logged_step(l) <= self.step]
+    if kept == lines: return
+    if not kept: return log.unlink()
+    tmp = log.with_name(f'{log.name}.{os.getpid()}.tmp')
+    tmp.write_text(''.join(l + '\n' for l in kept))
+    os.replace(tmp, log)
+
+def _logged_step(line: str) -> float:
+    "The step of one line of `losses.jsonl`; infinite for a line cut short by a kill."
+    try: return json.loads(line)['step']
+    except (json.JSONDecodeError, KeyError, TypeError): return math.inf
+
+@patch
 def restore(self: Trainer, path):
-    "Restore everything from the checkpoint at `path` (loaded with weights_only=True)."
+    "Restore everything from the checkpoint at `path` (weights only), once its settings match this run's."
     ckpt = read_checkpoint(path)
+    self.check_same_run(ckpt, path)
     self.model.load_state_dict(ckpt['model'])
     for k, o in self.model.optimizers.items(): o.load_state_dict(ckpt['optimizers'][k])   # onto the parameters' devices
     for k, s in self.schedulers.items(): s.load_state_dict(ckpt['schedulers'][k])
