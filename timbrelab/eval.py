@@ -126,7 +126,8 @@ def check_accuracy(judge, test: dict, min_accuracy: float = 0.95, name: str = 'c
     "A judge's accuracy on `test` ({label: clips}); an error naming the judge if it is below `min_accuracy`."
     acc = accuracy(judge, test)
     if acc < min_accuracy:
-        raise RuntimeError(f"the {name} judge reached {acc:.1%} on its test clips, below {min_accuracy:.0%}: it refuses to judge")
+        raise RuntimeError(f"the {name} judge reached {acc:.1%} on its test clips, below {min_accuracy:.0%}: "
+                           "it refuses to judge")
     return acc
 
 def labelled_clips(root, split: str = 'test', sr: int = 16000) -> dict:
@@ -182,12 +183,14 @@ def spectral_frames(audio, sr: int) -> tuple[np.ndarray, np.ndarray]:
 ENVELOPE_HZ = 2 ** np.arange(7, 13.01, 0.5)   # where the harmonic envelope is read: 128 Hz to 8 kHz, half octaves
 
 def _envelope(levels, freqs, valid) -> np.ndarray:
-    "Per frame: partial `levels` (dB) read at ENVELOPE_HZ, interpolated over log frequency; -60 dB outside the partials."
+    "Per frame: partial `levels` (dB) read at ENVELOPE_HZ over log frequency; -60 dB outside the partials."
     read = lambda l, f, v: np.interp(np.log2(ENVELOPE_HZ), np.log2(f[v]), l[v], left=-60, right=-60)
-    return np.stack([read(l, f, v) if v.any() else np.full(len(ENVELOPE_HZ), -60.0) for l, f, v in zip(levels.T, freqs.T, valid.T)], 1)
+    silent = np.full(len(ENVELOPE_HZ), -60.0)
+    return np.stack([read(l, f, v) if v.any() else silent for l, f, v in zip(levels.T, freqs.T, valid.T)], 1)
 
-def harmonic_frames(audio, sr: int, n_partials: int = 10, n_envelope: int = 20, n_fft: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    "Per frame: partials 2..`n_partials` re the first, even/odd balance, HNR, harmonic envelope (dB); which frames to judge."
+def harmonic_frames(audio, sr: int, n_partials: int = 10, n_envelope: int = 20,
+                    n_fft: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    "Per frame: partials 2..`n_partials` re the first, even/odd balance, HNR, envelope (dB); which frames to judge."
     audio = np.asarray(audio, np.float32)
     f0 = librosa.yin(audio, fmin=65.0, fmax=2100.0, sr=sr, frame_length=n_fft, hop_length=FRAME_HOP)
     P = np.abs(librosa.stft(audio, n_fft=n_fft, hop_length=FRAME_HOP)) ** 2
@@ -216,7 +219,7 @@ def logistic(): return make_pipeline(StandardScaler(), LogisticRegression(C=0.5,
 def forest(): return ExtraTreesClassifier(300, min_samples_leaf=2, random_state=0)
 
 class FeatureJudge:
-    "Frame features pooled over windows into a classifier (a scikit-learn `model()`); a clip: the mean over its windows."
+    "Frame features pooled over windows into a scikit-learn `model()`; a clip: the mean over its windows."
     def __init__(self, frames, model=logistic, sr: int = 16000, window: float = 2.0, hop: float = 1.0):
         self.frames, self.make_model, self.sr = frames, model, sr
         self.window, self.hop = round(window * sr / FRAME_HOP), round(hop * sr / FRAME_HOP)   # in frames
@@ -248,7 +251,8 @@ def corpus_judges(root, sr: int = 16000, min_accuracy: float = 0.95) -> dict:
     test = labelled_clips(root, 'test', sr)
     train = labelled_clips(root, 'train', sr)
     judges = dict(cnn=corpus_classifier(root, sr, min_accuracy),
-                  **{name: FeatureJudge(frames, model, sr).fit(train) for name, (frames, model) in FEATURE_JUDGES.items()})
+                  **{name: FeatureJudge(frames, model, sr).fit(train)
+                     for name, (frames, model) in FEATURE_JUDGES.items()})
     for name, judge in list(judges.items())[1:]: judge.test_accuracy = check_accuracy(judge, test, min_accuracy, name)
     return judges
 

@@ -64,7 +64,7 @@ def _transfer_piece(model, wave: np.ndarray, sr: int, target: str, source: str |
 
 def transfer_file(model, audio, output, target: str, source: str | None = None, block_seconds: float = 30.0,
                   overlap_seconds: float = 1.0, subtype: str | None = 'FLOAT', progress: bool = False) -> dict:
-    "Transfer the file `audio` into `output` in blocks (read, mix to mono, transfer, cross-fade, write): bounded memory."
+    "Transfer the file `audio` into `output` in blocks (read, mix to mono, transfer, cross-fade, write)."
     sr = librosa.get_samplerate(str(audio))
     n = round(librosa.get_duration(path=str(audio)) * sr)
     block, overlap = round(block_seconds * sr), round(overlap_seconds * sr)

@@ -28,7 +28,7 @@ class ResidualBlock(nn.Module):
     def forward(self, x): return x + self.body(x)
 
 class HarmonicStack(nn.Module):
-    "Harmonic channels: channel `h` at frequency bin f holds the input at bin f/h (interpolated; -1, silence, past the top)"
+    "Harmonic channels: channel `h` at bin f holds the input at bin f/h (interpolated; -1, silence, past the top)"
     def __init__(self, harmonics=(1,)):
         super().__init__()
         if not harmonics or any(h <= 0 for h in harmonics):

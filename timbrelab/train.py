@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .protocol import freeze, read_checkpoint, to_device
-from .runs import save_atomic, threads_for
+from .runs import save_atomic, temporary, threads_for
 
 # %% auto #0
 __all__ = ['RESUMABLE', 'TrainConfig', 'Trainer']
@@ -116,14 +116,14 @@ def check_same_run(self: Trainer, ckpt: dict, path):
 
 @patch
 def tidy(self: Trainer):
-    "Remove checkpoint temporaries a killed run left; cut `losses.jsonl` to the model's step (as an unbroken run's log)."
+    "Remove checkpoint temporaries a killed run left; cut `losses.jsonl` to the model's step (an unbroken run's log)."
     for tmp in self.checkpoint.parent.glob(f'{self.checkpoint.name}.*.tmp'): tmp.unlink()
     log = self.run / 'losses.jsonl'
     lines = log.read_text().splitlines() if log.is_file() else []
     kept = [l for l in lines if _logged_step(l) <= self.step]
     if kept == lines: return
     if not kept: return log.unlink()
-    tmp = log.with_name(f'{log.name}.{os.getpid()}.tmp')
+    tmp = temporary(log)
     tmp.write_text(''.join(l + '\n' for l in kept))
     os.replace(tmp, log)
 
