@@ -7,6 +7,7 @@ import papermill as pm
 import pytest
 import soundfile as sf
 import yaml
+from timbrelab.notebooks import is_trusted, run_template
 from timbrelab.synth import random_score, render
 
 
@@ -27,7 +28,7 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
     metrics = json.loads((run / 'metrics.json').read_text())
     assert {r['system'] for r in metrics['rows']} == {'identity', 'oracle', 'model'} and metrics['steps'] == 3
     for f in ('ckpt/last.pt', 'losses.jsonl', 'figures/losses.png', 'samples/step-000002/fake_b.wav', 'samples/step-000003/spectrograms.png',
-              'audio/model.wav', 'env.json'):
+              'audio/test-000/model.wav', 'audio/test-000/target.wav', 'env.json'):
         assert (run / f).is_file(), f
     config = json.loads((run / 'config.json').read_text())   # exactly the parameters cell's names, with the values used
     assert set(config) == set(pm.inspect_notebook(str(repo_root / 'nbs' / 'train.ipynb'))) and config['sample_every'] == 2
@@ -78,6 +79,10 @@ def test_template_model_end_to_end(repo_root, tmp_path):
     sf.write(clip, render(random_score(2, 1.0), 'clarinet'), 16000)
     r = transfer_cli(clip, tmp_path / 'out.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'violin')
     assert r.returncode == 0, r.stderr
+    heard = run_template(repo_root / 'nbs' / 'transfer.ipynb', tmp_path / 'heard', cwd=str(repo_root / 'nbs'),
+                         parameters=dict(checkpoint=str(run / 'ckpt' / 'last.pt'), audio=str(clip)))
+    html = json.dumps(json.loads(heard.read_text()), ensure_ascii=False)
+    assert is_trusted(heard) and html.count('<audio controls') == 2 and 'transfer: clarinet → violin' in html   # any model
     assert sf.info(tmp_path / 'out.wav').frames == 16000
     scored = tmp_path / 'scored'
     scored.mkdir()

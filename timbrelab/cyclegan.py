@@ -10,7 +10,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
-from matplotlib.figure import Figure
 from torch import nn
 
 from .audio import save
@@ -21,6 +20,7 @@ from .protocol import check_config, choose, domain_index, held, one_device, sour
 from .spectral import CQT, STFT, Mel, silent_frames, state_length
 from .synth import data_home, default_dataset
 from .vocoders import GriffinLim, resynthesize
+from .views import plot_spectrograms
 
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'CycleGANConfig', 'CycleGAN', 'discriminator_harness']
@@ -186,16 +186,15 @@ def samples(self: CycleGAN, batch: dict) -> dict:
 @torch.no_grad()
 def write_samples(self: CycleGAN, folder, batch: dict) -> Path:
     "Write `samples(batch)` to `folder`: spectrograms (`spectrograms.png`) and audio (`a.wav`, `fake_b.wav`, ...)."
-    folder, s = Path(folder), self.samples(batch)
+    folder, s, (a, b) = Path(folder), self.samples(batch), self.config.domains
     folder.mkdir(parents=True, exist_ok=True)
-    fig = Figure(figsize=(10, 5))
-    for ax, (name, f) in zip(fig.subplots(2, 2).flat, s.items()):
-        ax.imshow(f.cpu().numpy(), origin='lower', aspect='auto', vmin=-1, vmax=1, cmap='magma'); ax.set_title(name)
-    fig.tight_layout(); fig.savefig(folder / 'spectrograms.png', dpi=100)
+    labels, heard = dict(a=f'a: {a}', fake_b=f'fake_b: {a} → {b}', b=f'b: {b}', fake_a=f'fake_a: {b} → {a}'), {}
     for name, f in s.items():
         source = batch['a' if name in ('a', 'fake_b') else 'b']   # a fake keeps its source's length and level
         state = {k: v[0].to(self.device) for k, v in source.items() if k in ('lo', 'hi')}
-        save(folder / f'{name}.wav', self.to_audio(f, state, state_length(source)).cpu().numpy(), self.config.sr)
+        heard[labels[name]] = self.to_audio(f, state, state_length(source)).cpu().numpy()
+        save(folder / f'{name}.wav', heard[labels[name]], self.config.sr)
+    plot_spectrograms(heard, self.config.sr, folder / 'spectrograms.png')
     return folder
 
 # %% ../nbs/30_cyclegan.ipynb #873a429b

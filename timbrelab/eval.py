@@ -29,13 +29,13 @@ from .synth import data_home
 from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
-__all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'f0_track', 'pitch_metrics',
-           'InstrumentClassifier', 'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips',
-           'corpus_fingerprint', 'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest',
-           'FeatureJudge', 'corpus_judges', 'validate_judges', 'log_spectral_distance', 'mel_cepstral_distance',
-           'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip',
-           'judge_clips', 'score_output', 'evaluate', 'metric_names', 'format_table', 'plot_table', 'save_evaluation',
-           'transfer_bar']
+__all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'f0_track',
+           'pitch_metrics', 'InstrumentClassifier', 'embeddings', 'train_classifier', 'accuracy', 'check_accuracy',
+           'labelled_clips', 'corpus_fingerprint', 'corpus_classifier', 'spectral_frames', 'harmonic_frames',
+           'logistic', 'forest', 'FeatureJudge', 'corpus_judges', 'validate_judges', 'validation_table',
+           'log_spectral_distance', 'mel_cepstral_distance', 'frechet_distance', 'a_weighted_loudness', 'loudness_l1',
+           'paired_clips', 'standard_systems', 'judge_clip', 'heard_as', 'judge_clips', 'score_output', 'evaluate',
+           'metric_names', 'better', 'format_table', 'plot_table', 'save_evaluation', 'transfer_bar']
 
 # %% ../nbs/50_eval.ipynb #93f57e80
 def f0_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +265,10 @@ def validate_judges(judges: dict, test: dict, n_iter: int = 32) -> list[dict]:
     return [dict(judge=name, audio=kind, **row(judge, clips))
             for name, judge in judges.items() for kind, clips in heard.items()]
 
+def validation_table(rows: list[dict]) -> str:
+    "`validate_judges` rows as markdown: accuracy (↑) per instrument and over all."
+    return markdown_table(rows, better={c: '↑' for c in rows[0] if c not in ('judge', 'audio')})
+
 # %% ../nbs/50_eval.ipynb #d0d8b624
 def log_spectral_distance(a, b, n_ffts=(512, 1024, 2048), eps: float = 1e-5) -> float:
     "Multi-resolution log-spectral distance between mono `a` and `b`, in dB."
@@ -286,13 +290,24 @@ def frechet_distance(x: np.ndarray, y: np.ndarray) -> float:
     "Fréchet distance between Gaussians fitted to the rows of `x` and of `y`."
     if len(x) < 2 or len(y) < 2: raise ValueError(f"need at least 2 embeddings on each side, got {len(x)} and {len(y)}")
     mx, my, cx, cy = x.mean(0), y.mean(0), np.cov(x, rowvar=False), np.cov(y, rowvar=False)
-    root = scipy.linalg.sqrtm(cx @ cy).real
-    return float(((mx - my) ** 2).sum() + np.trace(cx + cy - 2 * root))
+    return float(((mx - my) ** 2).sum() + np.trace(cx) + np.trace(cy) - 2 * _trace_sqrt_product(cx, cy))
+
+def _psd_sqrt(c: np.ndarray) -> np.ndarray:
+    "Square root of a symmetric positive semi-definite matrix (eigenvalues below 0 by rounding count as 0)."
+    w, v = np.linalg.eigh(c)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+def _trace_sqrt_product(cx: np.ndarray, cy: np.ndarray) -> float:
+    "tr sqrt(cx cy) as tr sqrt(√cx cy √cx): symmetric, so exact for singular covariances (few clips) too."
+    s = _psd_sqrt(cx)
+    return float(np.sqrt(np.clip(np.linalg.eigvalsh(s @ cy @ s), 0, None)).sum())
 
 def a_weighted_loudness(audio, sr: int, n_fft: int = 2048, hop: int = 256) -> np.ndarray:
     "Per-frame A-weighted loudness in dB (DDSP's definition: mean over frequency of the A-weighted power in dB)."
     S = np.abs(librosa.stft(np.asarray(audio, np.float32), n_fft=n_fft, hop_length=hop)) ** 2
-    db = librosa.power_to_db(S, ref=1.0, amin=1e-10) + librosa.A_weighting(librosa.fft_frequencies(sr=sr, n_fft=n_fft))[:, None]
+    with np.errstate(divide='ignore'):   # 0 Hz weighs -inf, which A_weighting clips to its min_db
+        weights = librosa.A_weighting(librosa.fft_frequencies(sr=sr, n_fft=n_fft))
+    db = librosa.power_to_db(S, ref=1.0, amin=1e-10) + weights[:, None]
     return db.mean(0)
 
 def loudness_l1(a, b, sr: int) -> float:
@@ -322,6 +337,11 @@ def judge_clip(judges: dict, audio, target: str) -> dict:
     tops = {judges[name].labels[int(np.argmax(p))] for name, p in probs.items()}
     return dict({f'target_prob_{name}': float(p[judges[name].labels.index(target)]) for name, p in probs.items()},
                 target_top1=float(tops == {target}), agreement=float(len(tops) == 1))
+
+def heard_as(judges: dict, clips: dict, target: str) -> dict:
+    "{label: {judge: probability of `target`}} for `{label: audio}`: what each judge hears in each clip."
+    return {label: {name: float(judge.probabilities(audio)[judge.labels.index(target)]) for name, judge in judges.items()}
+            for label, audio in clips.items()}
 
 def judge_clips(judges: dict, clips, target: str) -> dict:
     "`judge_clip` averaged over `clips`, led by `target_prob`: the mean probability given by the least convinced judge."
@@ -360,9 +380,18 @@ def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, refere
 # %% ../nbs/50_eval.ipynb #734d4f95
 def metric_names(rows: list[dict]) -> list[str]: return [k for k in rows[0] if k != 'system']
 
-def format_table(rows: list[dict]) -> str:
-    "The evaluation rows as a markdown table (absent metrics shown as —)."
-    return markdown_table(rows)
+_HIGHER, _LOWER = ('rpa', 'rca', 'voicing', 'target_prob', 'target_top1', 'agreement'), ('cents_mae', 'fd', 'loudness_l1',
+                                                                                        'lsd', 'mcd')
+BETTER = {**dict.fromkeys(_HIGHER, '↑'), **dict.fromkeys(_LOWER, '↓')}   # which way each metric is better
+
+def better(metric: str) -> str | None:
+    "↑ or ↓ for a metric of the evaluation (the per-judge `target_prob_JUDGE` too); None if it has no direction."
+    return BETTER.get(metric) or ('↑' if metric.startswith('target_prob_') else None)
+
+def format_table(rows: list[dict], columns=None) -> str:
+    "Rows of metrics as a markdown table, each metric's header marked ↑ or ↓ (absent values shown as —)."
+    columns = list(columns or rows[0])
+    return markdown_table(rows, columns, better={c: better(c) for c in columns if better(c)})
 
 def plot_table(rows: list[dict], path=None):
     "One bar chart per metric, a bar per system; saved to `path` if given."
@@ -372,7 +401,7 @@ def plot_table(rows: list[dict], path=None):
     for ax, metric in zip(axs.flat, metrics):
         values = [r[metric] if r[metric] is not None else np.nan for r in rows]
         ax.bar([r['system'] for r in rows], values, color=[f'C{i}' for i in range(len(rows))])
-        ax.set_title(metric); ax.tick_params(axis='x', labelrotation=30)
+        ax.set_title(f'{metric} {better(metric) or ""}'); ax.tick_params(axis='x', labelrotation=30)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=100)
     return fig

@@ -15,11 +15,12 @@ import scipy.stats
 from fastcore.basics import patch
 
 from .audio import load, save
-from .runs import markdown_table
+from .runs import markdown_table, write_json
 
 # %% auto #0
-__all__ = ['RATE_QUESTIONS', 'AB_QUESTIONS', 'LABELS', 'low_anchor', 'build_plan', 'read_answers', 'ListeningTest', 'collect',
-           'mean_ci', 'screen', 'analyse', 'summary_table', 'plot_mos']
+__all__ = ['RATE_QUESTIONS', 'AB_QUESTIONS', 'LABELS', 'SHORT', 'BETTER', 'low_anchor', 'build_plan', 'read_answers',
+           'ListeningTest', 'collect', 'mean_ci', 'screen', 'analyse', 'summary_table', 'plot_mos', 'run_outputs',
+           'run_plan']
 
 # %% ../nbs/51_listening.ipynb #db3dd270
 RATE_QUESTIONS = ('identify', 'melody', 'quality')
@@ -84,6 +85,7 @@ def questions_for(self: ListeningTest, trial: dict) -> dict:
 
 LABELS = dict(identify='Which instrument does it sound like?', melody='How well are melody and rhythm preserved? (1 poor, 5 perfectly)',
               quality='Audio quality (1 bad, 5 excellent)', prefer='Which do you prefer?')
+SHORT = dict(identify='the instrument', melody='melody and rhythm', quality='audio quality', prefer='your preference')
 
 @patch
 def show(self: ListeningTest):
@@ -103,9 +105,15 @@ def show(self: ListeningTest):
 
 # %% ../nbs/51_listening.ipynb #7961f284
 @patch
-def write(self: ListeningTest, **fields):
-    "Append one JSON line to the listener's answers file."
-    with open(self.path, 'a') as f: f.write(json.dumps(dict(listener=self.listener, time=time.time(), **fields)) + '\n')
+def write(self: ListeningTest, **fields) -> bool:
+    "Append one JSON line to the listener's answers file; if that fails, say so in the widget and return False."
+    try:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, 'a') as f: f.write(json.dumps(dict(listener=self.listener, time=time.time(), **fields)) + '\n')
+        return True
+    except OSError as e:
+        self.status.value = f"<span style='color:#b00'>Your answer could not be saved to {self.path}: {e}</span>"
+        return False
 
 @patch
 def record(self: ListeningTest, question: str, value):
@@ -115,11 +123,11 @@ def record(self: ListeningTest, question: str, value):
 @patch
 def submit(self: ListeningTest, _=None):
     "Move on if every question of the trial is answered; otherwise say which are missing."
-    missing = [n for n, w in self.questions.items() if w.value is None]
+    missing = [SHORT[n] for n, w in self.questions.items() if w.value is None]
     if missing:
-        self.status.value = f"<span style='color:#b00'>Please answer every question first ({', '.join(missing)}).</span>"
+        self.status.value = f"<span style='color:#b00'>Please answer every question first: {', '.join(missing)}.</span>"
         return
-    self.write(trial=self.plan['trials'][self.position]['id'], submitted=True)
+    if not self.write(trial=self.plan['trials'][self.position]['id'], submitted=True): return
     self.position += 1
     self.show()
 
@@ -172,6 +180,8 @@ def analyse(plan: dict, answers_dir) -> dict:
     return dict(listeners=passed, systems=systems, preferences=preferences)
 
 # %% ../nbs/51_listening.ipynb #0433f28c
+BETTER = dict(MOS='↑', melody='↑', identified='↑')
+
 def summary_table(result: dict) -> str:
     "The analysis as markdown: systems (MOS ± CI, melody ± CI, identification) and preferences."
     ci = lambda m: f'{m[0]:.2f} ± {m[1]:.2f}'
@@ -180,7 +190,7 @@ def summary_table(result: dict) -> str:
     prefs = [{'A/B': ' vs '.join(p['pair']), 'n': p['n'],
               'preferred': ', '.join(f"{s} {p['prefer_' + s]:.0%}" for s in p['pair'])} for p in result['preferences']]
     screened = [l for l, ok in result['listeners'].items() if not ok]
-    return '\n\n'.join([markdown_table(systems, ['system', 'n', 'MOS', 'melody', 'identified']),
+    return '\n\n'.join([markdown_table(systems, ['system', 'n', 'MOS', 'melody', 'identified'], better=BETTER),
                         markdown_table(prefs, ['A/B', 'n', 'preferred']),
                         f"listeners: {len(result['listeners'])}, screened out: {', '.join(screened) or 'none'}"])
 
@@ -191,6 +201,26 @@ def plot_mos(result: dict, path=None):
     rows = result['systems']
     ax.bar([r['system'] for r in rows], [r['mos'][0] for r in rows], yerr=[np.nan_to_num(r['mos'][1]) for r in rows], capsize=4,
            color=[f'C{i}' for i in range(len(rows))])
-    ax.set_ylim(0, 5.5); ax.set_ylabel('MOS (quality)')
+    ax.set_ylim(0, 5.5); ax.set_ylabel('MOS, quality (1–5) ↑'); ax.set_xlabel('system')
     if path: fig.savefig(path, dpi=100)
     return fig
+
+# %% ../nbs/51_listening.ipynb #l0000002
+def run_outputs(run) -> dict:
+    "{system: {clip: file}} of a run folder's `audio/CLIP/SYSTEM.wav`."
+    outputs = defaultdict(dict)
+    for path in sorted(Path(run).glob('audio/*/*.wav')): outputs[path.stem][path.parent.name] = str(path)
+    return dict(outputs)
+
+def run_plan(run, ab_pairs=(('model', 'oracle'),), seed: int = 0) -> dict:
+    "A listening plan over a scored run's audio (the true target hidden as reference), saved as `listening/plan.json`."
+    run = Path(run)
+    meta_path = run / 'metrics.json'
+    if not meta_path.is_file(): raise FileNotFoundError(f"{run} has no metrics.json: run the evaluation (eval_pairs > 0) first")
+    meta, outputs = json.loads(meta_path.read_text()), run_outputs(run)
+    if 'target' not in outputs or 'instruments' not in meta:
+        raise ValueError(f"{run} has no audio/CLIP/target.wav or no instruments in metrics.json: score it with nbs/train.ipynb")
+    plan = build_plan(outputs, meta['target'], meta['instruments'], reference='target', folder=run / 'listening' / 'anchors',
+                      ab_pairs=[p for p in ab_pairs if set(p) <= set(outputs)], seed=seed)
+    write_json(run / 'listening' / 'plan.json', plan)
+    return plan

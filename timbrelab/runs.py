@@ -14,7 +14,8 @@ import timbrelab
 
 # %% auto #0
 __all__ = ['PACKAGES', 'git_state', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run', 'parameters',
-           'markdown_table', 'threads_for', 'one_thread', 'torch_threads']
+           'markdown_table', 'runs_folder', 'list_runs', 'checkpoints', 'sample_steps', 'run_table', 'threads_for',
+           'one_thread', 'torch_threads']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -77,12 +78,59 @@ def parameters(namespace: dict, before) -> dict:
     return {k: v for k, v in namespace.items() if k not in before and not k.startswith('_')}
 
 # %% ../nbs/05_runs.ipynb #029d159a
-def markdown_table(rows: list[dict], columns=None, digits: int = 3) -> str:
-    "`rows` as a markdown table of `columns` (default: the first row's keys)."
+def markdown_table(rows: list[dict], columns=None, digits: int = 3, better: dict | None = None) -> str:
+    "`rows` as a markdown table of `columns` (default: the first row's keys); `better` marks columns ↑ or ↓."
     columns = list(columns or rows[0])
     cell = lambda v: '—' if v is None else f'{v:.{digits}f}' if isinstance(v, float) else str(v)
-    return '\n'.join(['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)] +
+    head = [f'{c} {better[c]}' if better and c in better else c for c in columns]
+    return '\n'.join(['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(columns)] +
                      ['| ' + ' | '.join(cell(r.get(c)) for c in columns) + ' |' for r in rows])
+
+# %% ../nbs/05_runs.ipynb #r0000002
+def runs_folder() -> Path:
+    "Where runs live: $TIMBRELAB_RUNS, else `runs/` of this package's checkout, else `./runs`."
+    if os.environ.get('TIMBRELAB_RUNS'): return Path(os.environ['TIMBRELAB_RUNS'])
+    checkout = Path(timbrelab.__file__).resolve().parent.parent
+    return checkout / 'runs' if (checkout / 'settings.ini').is_file() else Path.cwd() / 'runs'
+
+def _json(path) -> dict:
+    try: return json.loads(Path(path).read_text())
+    except (OSError, ValueError): return {}
+
+def list_runs(root=None) -> list[Path]:
+    "Run folders (those with a `config.json`) under `root` (default: `runs_folder()`), newest first."
+    root = Path(root or runs_folder())
+    found = [p.parent for p in root.glob('*/config.json')] if root.is_dir() else []
+    return sorted(found, key=lambda p: (p / 'config.json').stat().st_mtime, reverse=True)
+
+def checkpoints(root=None) -> list[Path]:
+    "The last checkpoint of every run under `root` that has one, newest first."
+    return [r / 'ckpt' / 'last.pt' for r in list_runs(root) if (r / 'ckpt' / 'last.pt').is_file()]
+
+def sample_steps(run) -> dict[int, Path]:
+    "{step: folder} of the samples a training run wrote (`samples/step-NNNNNN/`), in step order."
+    folders = Path(run).glob('samples/step-*')
+    return dict(sorted((int(f.name.split('-')[1]), f) for f in folders if f.name.split('-')[1].isdigit()))
+
+def _flat(config: dict, prefix: str = '') -> dict:
+    "Nested settings as one level: {'model_config': {'width': 8}} -> {'model_config.width': 8}."
+    out = {}
+    for k, v in config.items():
+        out.update(_flat(v, f'{prefix}{k}.') if isinstance(v, dict) else {f'{prefix}{k}': v})
+    return out
+
+def run_table(runs=None, system: str = 'model') -> list[dict]:
+    "One row per run: its name, the parameters (nested ones dotted) that differ among `runs`, its `system` scores."
+    runs = [Path(r) for r in (list_runs() if runs is None else runs)]
+    configs = {r: _flat(_json(r / 'config.json')) for r in runs}
+    keys = list(dict.fromkeys(k for c in configs.values() for k in c))
+    differ = [k for k in keys if len({json.dumps(c.get(k), default=str) for c in configs.values()}) > 1 and k != 'run_dir']
+    rows = []
+    for r in runs:
+        scores = {row['system']: row for row in _json(r / 'metrics.json').get('rows', [])}.get(system, {})
+        rows.append(dict(run=r.name, **{k: configs[r].get(k) for k in differ},
+                         **{k: v for k, v in scores.items() if k != 'system'}))
+    return rows
 
 # %% ../nbs/05_runs.ipynb #58310f9f
 def threads_for(processes: int = 1, cores: int | None = None) -> int:

@@ -98,8 +98,9 @@ def write_samples(self: Template, folder, batch: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(8, 3))
     ax = fig.subplots()
-    for name, envelope in zip(domains, self.envelopes.weight.cpu()): ax.plot(envelope, label=name)
-    ax.set_xlabel('STFT bin'); ax.set_ylabel('mean scaled log-magnitude'); ax.legend(); fig.tight_layout()
+    hz = torch.arange(self.envelopes.weight.shape[1]) * self.config.sr / self.config.n_fft
+    for name, envelope in zip(domains, self.envelopes.weight.cpu()): ax.plot(hz, envelope, label=name)
+    ax.set_xlabel('frequency (Hz)'); ax.set_ylabel('mean scaled log-magnitude'); ax.legend(); fig.tight_layout()
     fig.savefig(folder / 'envelopes.png', dpi=100)
     for i, key in enumerate(sorted(batch)):
         item, t = batch[key], (i + 1) % len(domains)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_train.ipynb #4ca26ed1
 from __future__ import annotations
-import json, math, os, warnings
+import json, math, os, shutil, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -95,7 +95,13 @@ def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
                               f"a fresh run_dir (overwrite=True replaces it)")
     if resume and not there:
         warnings.warn(f"resume: {self.run} has no checkpoint (ckpt/last.pt) yet; starting a fresh run")
+    if there and overwrite and not resume: _empty(self.run)
     return resume and there
+
+def _empty(run: Path, keep=('run.ipynb',)):
+    "Remove everything an earlier run left in `run` (samples, audio, answers, ...) but `keep` (papermill writes it now)."
+    for path in run.iterdir():
+        if path.name not in keep: shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 def _plain(x): return json.loads(json.dumps(x, default=str))   # tuples as lists: configs compare by value
 
