@@ -29,7 +29,7 @@ from .synth import data_home
 from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
-__all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'f0_track',
+__all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'UNITS', 'f0_track',
            'pitch_metrics', 'InstrumentClassifier', 'embeddings', 'train_classifier', 'accuracy', 'check_accuracy',
            'labelled_clips', 'corpus_fingerprint', 'corpus_classifier', 'spectral_frames', 'harmonic_frames',
            'logistic', 'forest', 'FeatureJudge', 'corpus_judges', 'validate_judges', 'validation_table',
@@ -384,6 +384,9 @@ _HIGHER, _LOWER = ('rpa', 'rca', 'voicing', 'target_prob', 'target_top1', 'agree
                                                                                         'lsd', 'mcd')
 BETTER = {**dict.fromkeys(_HIGHER, '↑'), **dict.fromkeys(_LOWER, '↓')}   # which way each metric is better
 
+UNITS = dict(cents_mae='cents', fd='distance (embedding²)', loudness_l1='dB', lsd='dB', mcd='dB',
+             target_prob='probability', **{f'target_prob_{j}': 'probability' for j in ('cnn', 'spectral', 'harmonic')})
+
 def better(metric: str) -> str | None:
     "↑ or ↓ for a metric of the evaluation (the per-judge `target_prob_JUDGE` too); None if it has no direction."
     return BETTER.get(metric) or ('↑' if metric.startswith('target_prob_') else None)
@@ -401,7 +404,8 @@ def plot_table(rows: list[dict], path=None):
     for ax, metric in zip(axs.flat, metrics):
         values = [r[metric] if r[metric] is not None else np.nan for r in rows]
         ax.bar([r['system'] for r in rows], values, color=[f'C{i}' for i in range(len(rows))])
-        ax.set_title(f'{metric} {better(metric) or ""}'); ax.tick_params(axis='x', labelrotation=30)
+        ax.set_title(f'{metric} {better(metric) or ""}'); ax.set_ylabel(UNITS.get(metric, 'share of clips'))
+        ax.tick_params(axis='x', labelrotation=30)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=100)
     return fig
