@@ -62,7 +62,8 @@ def _read(path: Path, offset: float, duration: float | None) -> tuple[np.ndarray
 def _reason(path: Path, error) -> str:
     "libsndfile's reason, except the misleading one it gives for a regular file whose data it cannot decode."
     reason = str(error).splitlines()[0]
-    if 'not a regular file' in reason: return f"its data is not decodable {path.suffix.lstrip('.').upper() or 'audio'}"
+    if 'not a regular file' in reason:
+        return f"its data is not decodable {path.suffix.lstrip('.').upper() or 'audio'}"
     return reason
 
 def load(path, sr: int | None = None, mono: bool = True, offset: float = 0.0, duration: float | None = None

@@ -340,8 +340,8 @@ def judge_clip(judges: dict, audio, target: str) -> dict:
 
 def heard_as(judges: dict, clips: dict, target: str) -> dict:
     "{label: {judge: probability of `target`}} for `{label: audio}`: what each judge hears in each clip."
-    return {label: {name: float(judge.probabilities(audio)[judge.labels.index(target)]) for name, judge in judges.items()}
-            for label, audio in clips.items()}
+    p = lambda judge, audio: float(judge.probabilities(audio)[judge.labels.index(target)])
+    return {label: {name: p(judge, audio) for name, judge in judges.items()} for label, audio in clips.items()}
 
 def judge_clips(judges: dict, clips, target: str) -> dict:
     "`judge_clip` averaged over `clips`, led by `target_prob`: the mean probability given by the least convinced judge."
@@ -380,12 +380,13 @@ def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, refere
 # %% ../nbs/50_eval.ipynb #734d4f95
 def metric_names(rows: list[dict]) -> list[str]: return [k for k in rows[0] if k != 'system']
 
-_HIGHER, _LOWER = ('rpa', 'rca', 'voicing', 'target_prob', 'target_top1', 'agreement'), ('cents_mae', 'fd', 'loudness_l1',
-                                                                                        'lsd', 'mcd')
+_HIGHER = ('rpa', 'rca', 'voicing', 'target_prob', 'target_top1', 'agreement')
+_LOWER = ('cents_mae', 'fd', 'loudness_l1', 'lsd', 'mcd')
 BETTER = {**dict.fromkeys(_HIGHER, '↑'), **dict.fromkeys(_LOWER, '↓')}   # which way each metric is better
 
 UNITS = dict(cents_mae='cents', fd='distance (embedding²)', loudness_l1='dB', lsd='dB', mcd='dB',
-             target_prob='probability', **{f'target_prob_{j}': 'probability' for j in ('cnn', 'spectral', 'harmonic')})
+             **{name: 'probability' for name in ('target_prob', 'target_prob_cnn', 'target_prob_spectral',
+                                                  'target_prob_harmonic')})
 
 def better(metric: str) -> str | None:
     "↑ or ↓ for a metric of the evaluation (the per-judge `target_prob_JUDGE` too); None if it has no direction."

@@ -85,7 +85,8 @@ def questions_for(self: ListeningTest, trial: dict) -> dict:
 
 LABELS = dict(identify='Which instrument does it sound like?', melody='How well are melody and rhythm preserved? (1 poor, 5 perfectly)',
               quality='Audio quality (1 bad, 5 excellent)', prefer='Which do you prefer?')
-SHORT = dict(identify='the instrument', melody='melody and rhythm', quality='audio quality', prefer='your preference')
+SHORT = dict(identify='the instrument', melody='melody and rhythm', quality='audio quality',
+             prefer='your preference')
 
 @patch
 def show(self: ListeningTest):
@@ -109,7 +110,8 @@ def write(self: ListeningTest, **fields) -> bool:
     "Append one JSON line to the listener's answers file; if that fails, say so in the widget and return False."
     try:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, 'a') as f: f.write(json.dumps(dict(listener=self.listener, time=time.time(), **fields)) + '\n')
+        line = json.dumps(dict(listener=self.listener, time=time.time(), **fields))
+        with open(self.path, 'a') as f: f.write(line + '\n')
         return True
     except OSError as e:
         self.status.value = f"<span style='color:#b00'>Your answer could not be saved to {self.path}: {e}</span>"
@@ -125,7 +127,8 @@ def submit(self: ListeningTest, _=None):
     "Move on if every question of the trial is answered; otherwise say which are missing."
     missing = [SHORT[n] for n, w in self.questions.items() if w.value is None]
     if missing:
-        self.status.value = f"<span style='color:#b00'>Please answer every question first: {', '.join(missing)}.</span>"
+        self.status.value = (f"<span style='color:#b00'>Please answer every question first: "
+                             f"{', '.join(missing)}.</span>")
         return
     if not self.write(trial=self.plan['trials'][self.position]['id'], submitted=True): return
     self.position += 1
@@ -213,14 +216,17 @@ def run_outputs(run) -> dict:
     return dict(outputs)
 
 def run_plan(run, ab_pairs=(('model', 'oracle'),), seed: int = 0) -> dict:
-    "A listening plan over a scored run's audio (the true target hidden as reference), saved as `listening/plan.json`."
+    "A listening plan over a scored run's audio (the true target as hidden reference), saved in `listening/plan.json`."
     run = Path(run)
     meta_path = run / 'metrics.json'
-    if not meta_path.is_file(): raise FileNotFoundError(f"{run} has no metrics.json: run the evaluation (eval_pairs > 0) first")
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{run} has no metrics.json: run the evaluation (eval_pairs > 0) first")
     meta, outputs = json.loads(meta_path.read_text()), run_outputs(run)
     if 'target' not in outputs or 'instruments' not in meta:
-        raise ValueError(f"{run} has no audio/CLIP/target.wav or no instruments in metrics.json: score it with nbs/train.ipynb")
-    plan = build_plan(outputs, meta['target'], meta['instruments'], reference='target', folder=run / 'listening' / 'anchors',
-                      ab_pairs=[p for p in ab_pairs if set(p) <= set(outputs)], seed=seed)
+        raise ValueError(f"{run} has no audio/CLIP/target.wav or no instruments in metrics.json: "
+                         "score it with nbs/train.ipynb")
+    pairs = [p for p in ab_pairs if set(p) <= set(outputs)]
+    plan = build_plan(outputs, meta['target'], meta['instruments'], reference='target',
+                      folder=run / 'listening' / 'anchors', ab_pairs=pairs, seed=seed)
     write_json(run / 'listening' / 'plan.json', plan)
     return plan

@@ -56,7 +56,7 @@ def load_checkpoint(path, devices='cpu') -> TransferModel:
 MIN_SECONDS = 0.25   # shorter inputs are padded with silence to this length, transferred, and cut back
 
 def _transfer_piece(model, wave: np.ndarray, sr: int, target: str, source: str | None) -> np.ndarray:
-    "`model.transfer` of mono `wave` at `sr`: at the model's rate, padded to `MIN_SECONDS`, back at `sr`, same length."
+    "`model.transfer` of mono `wave` at `sr`: at the model's rate, padded to `MIN_SECONDS`; back at `sr`, same length."
     x = torch.from_numpy(resample(wave, sr, model.config.sr))
     x = torch.nn.functional.pad(x, (0, max(round(MIN_SECONDS * model.config.sr) - len(x), 0)))
     y = resample(model.transfer(x, target, source).cpu().numpy(), model.config.sr, sr)
@@ -88,7 +88,7 @@ def transfer_file(model, audio, output, target: str, source: str | None = None, 
     return report
 
 def _writable(output) -> str | None:
-    "The subtype for `output` (32-bit float where its format has it); an error before any work if it cannot be written."
+    "The subtype for `output` (32-bit float where its format has it); an error before any work if it can't be written."
     fmt = Path(output).suffix.lstrip('.').upper()
     if fmt not in sf.available_formats():
         raise ValueError(f"cannot write {output}: {Path(output).suffix or 'no extension'} is not an audio format "
@@ -113,5 +113,6 @@ def transfer_cli(audio: str,                  # input audio file
     notes = [f"{r['channels']} channels mixed to mono"] * (r['channels'] > 1)
     kept = ', kept (float)' if subtype == 'FLOAT' else ''
     notes += [f"peak {20 * np.log10(max(r['peak'], 1e-10)):+.1f} dBFS{kept}"]
-    if r['clipped']: notes += [f"{r['clipped']} samples clipped ({Path(output).suffix} has no floats; .wav keeps them)"]
+    if r['clipped']:
+        notes += [f"{r['clipped']} samples clipped ({Path(output).suffix} has no floats; .wav keeps them)"]
     print(f"wrote {output}: {r['seconds']:.2f} s as {target}; " + '; '.join(notes))

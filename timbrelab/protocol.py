@@ -117,7 +117,8 @@ def read_checkpoint(path) -> dict:
     if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}")
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except Exception:
-        raise ValueError(f"{path} is not a timbrelab checkpoint: it does not load as tensors and plain data") from None
+        raise ValueError(f"{path} is not a timbrelab checkpoint: "
+                         "it does not load as tensors and plain data") from None
     if not isinstance(ckpt, dict) or not set(CHECKPOINT_KEYS) <= set(ckpt):
         raise ValueError(f"{path} is not a timbrelab checkpoint (it lacks {' / '.join(CHECKPOINT_KEYS)})")
     return ckpt

@@ -124,7 +124,8 @@ def run_table(runs=None, system: str = 'model') -> list[dict]:
     runs = [Path(r) for r in (list_runs() if runs is None else runs)]
     configs = {r: _flat(_json(r / 'config.json')) for r in runs}
     keys = list(dict.fromkeys(k for c in configs.values() for k in c))
-    differ = [k for k in keys if len({json.dumps(c.get(k), default=str) for c in configs.values()}) > 1 and k != 'run_dir']
+    values = lambda k: {json.dumps(c.get(k), default=str) for c in configs.values()}
+    differ = [k for k in keys if k != 'run_dir' and len(values(k)) > 1]
     rows = []
     for r in runs:
         scores = {row['system']: row for row in _json(r / 'metrics.json').get('rows', [])}.get(system, {})

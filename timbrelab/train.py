@@ -91,15 +91,15 @@ def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
     "Whether there is a run to resume; an error rather than replacing an earlier run, a warning when there is none."
     there = self.checkpoint.is_file()
     if there and not resume and not overwrite:
-        raise FileExistsError(f"{self.run} already holds a run (ckpt/last.pt): continue it with resume=True, or choose "
-                              f"a fresh run_dir (overwrite=True replaces it)")
+        raise FileExistsError(f"{self.run} already holds a run (ckpt/last.pt): continue it with resume=True, "
+                              f"or choose a fresh run_dir (overwrite=True replaces it)")
     if resume and not there:
         warnings.warn(f"resume: {self.run} has no checkpoint (ckpt/last.pt) yet; starting a fresh run")
     if there and overwrite and not resume: _empty(self.run)
     return resume and there
 
 def _empty(run: Path, keep=('run.ipynb',)):
-    "Remove everything an earlier run left in `run` (samples, audio, answers, ...) but `keep` (papermill writes it now)."
+    "Remove all an earlier run left in `run` (samples, audio, answers, ...) but `keep` (papermill is writing it)."
     for path in run.iterdir():
         if path.name not in keep: shutil.rmtree(path) if path.is_dir() else path.unlink()
 
@@ -111,18 +111,20 @@ def _differences(saved: dict, given: dict, free=()) -> list[str]:
 
 @patch
 def check_same_run(self: Trainer, ckpt: dict, path):
-    "An error listing every setting that defines the run and differs between the checkpoint at `path` and this trainer."
-    differ = [f"model: {ckpt['model_name']!r} != {self.model_name!r}"] if ckpt['model_name'] != self.model_name else []
+    "An error listing every setting that defines the run and differs between the checkpoint at `path` and here."
+    same_model = ckpt['model_name'] == self.model_name
+    differ = [] if same_model else [f"model: {ckpt['model_name']!r} != {self.model_name!r}"]
     differ += [f"model_config.{k}: {ckpt['model_config'].get(k)!r} != {asdict(self.model.config).get(k)!r}"
                for k in _differences(ckpt['model_config'], asdict(self.model.config))]
     differ += [f"train_config.{k}: {ckpt['train_config'].get(k)!r} != {asdict(self.config).get(k)!r}"
                for k in _differences(ckpt['train_config'], asdict(self.config), RESUMABLE)]
-    if differ: raise ValueError(f"cannot resume {path} with other settings (only {', '.join(RESUMABLE)} may change): "
-                                + '; '.join(differ))
+    if differ:
+        raise ValueError(f"cannot resume {path} with other settings (only {', '.join(RESUMABLE)} may change): "
+                         + '; '.join(differ))
 
 @patch
 def tidy(self: Trainer):
-    "Remove checkpoint temporaries a killed run left; cut `losses.jsonl` to the model's step (an unbroken run's log)."
+    "Remove checkpoint temporaries a killed run left; cut `losses.jsonl` to the model's step, as an unbroken run's."
     for tmp in self.checkpoint.parent.glob(f'{self.checkpoint.name}.*.tmp'): tmp.unlink()
     log = self.run / 'losses.jsonl'
     lines = log.read_text().splitlines() if log.is_file() else []
