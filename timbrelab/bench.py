@@ -4,11 +4,15 @@
 
 # %% ../nbs/90_bench.ipynb #009e9d2b
 from __future__ import annotations
-import itertools, tempfile, time
+import itertools, os, subprocess, sys, tempfile, time
+from pathlib import Path
 
 import librosa
 import numpy as np
 import torch
+import yaml
+
+import timbrelab
 from fastcore.script import call_parse
 from torch.utils.data import DataLoader
 
@@ -22,8 +26,8 @@ from .synth import clip_batch, default_dataset
 from .wavenet import WaveNet
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'best_time', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
-           'bench_wavenet', 'main']
+__all__ = ['DEMO_PRESET', 'BENCHMARKS', 'best_time', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
+           'bench_wavenet', 'bench_ddp', 'main']
 
 # %% ../nbs/90_bench.ipynb #5ce9dfe8
 def best_time(fn, repeat: int = 1) -> float:
@@ -124,8 +128,46 @@ def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached:
     return dict(rows=rows, result=dict(speedup_cached_vs_naive=min(r['speedup'] for r in rows if r['layers'] == max(layers)),
                                        samples_per_s_b1=small['cached_samples_per_s'], rtf_16k_b1=small['rtf_16k']))
 
+# %% ../nbs/90_bench.ipynb #26a7fedf
+DEMO_PRESET = Path(timbrelab.__file__).resolve().parents[1] / 'configs' / 'demo.yaml'   # in a checkout
+
+def _training_seconds(params: dict, ranks: int, threads: int, folder: Path) -> float:
+    "Wall seconds of one training run of `params` in a fresh process (`ranks` > 1: under torchrun), `threads` each."
+    (folder / 'run.yaml').write_text(yaml.safe_dump(params))
+    launcher = ['-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={ranks}'] if ranks > 1 else []
+    command = [sys.executable, *launcher, '-m', 'timbrelab.train', '--config', str(folder / 'run.yaml')]
+    start = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+    if out.returncode: raise RuntimeError(f"training run failed: {' '.join(command)}\n{out.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repeat: int = 1) -> dict:
+    "Training steps per second of a preset (default: the demo's): 1 process × 2 threads vs 2 ranks × 1 thread; GPUs."
+    if preset is None and not DEMO_PRESET.is_file():
+        raise FileNotFoundError(f"no demo preset at {DEMO_PRESET}: pass `preset`")
+    preset = dict(preset or yaml.safe_load(DEMO_PRESET.read_text()), checkpoint_every=10 ** 6, sample_every=0)
+    batch = preset['batch_size']
+    layouts = [('1 process x 2 threads', 1, 2, {}), ('2 ranks x 1 thread', 2, 1, dict(batch_size=batch // 2))]
+    if torch.cuda.device_count(): layouts.append(('1 GPU', 1, 1, dict(devices='cuda')))
+    if torch.cuda.device_count() > 1: layouts.append(('2 GPUs', 2, 1, dict(devices='cuda', batch_size=batch // 2)))
+    with tempfile.TemporaryDirectory() as tmp:
+        def seconds(n: int, ranks: int, threads: int, changes: dict, name: str) -> float:
+            (Path(tmp) / name).mkdir(exist_ok=True)
+            params = dict(preset, **changes, steps=n, overwrite=True, run_dir=str(Path(tmp) / name / 'run'))
+            return _training_seconds(params, ranks, threads, Path(tmp) / name)
+        seconds(warmup + steps, 1, 2, {}, 'cache')                      # fills the feature cache: no layout pays for it
+        rows = []
+        for name, ranks, threads, changes in layouts:
+            timed = lambda n: seconds(n, ranks, threads, changes, 'run')
+            span = min(timed(warmup + steps) - timed(warmup) for _ in range(repeat))
+            rows.append(dict(layout=name, batch_per_rank=changes.get('batch_size', batch), steps_per_s=steps / span))
+    rate = {r['layout']: r['steps_per_s'] for r in rows}
+    return dict(rows=rows, result=dict(steps_per_s_1x2=rate[layouts[0][0]], steps_per_s_2x1=rate[layouts[1][0]],
+                                       ddp_speedup=rate[layouts[1][0]] / rate[layouts[0][0]]))
+
 # %% ../nbs/90_bench.ipynb #e7eb6d3a
-BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step, wavenet=bench_wavenet)
+BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step,
+                  wavenet=bench_wavenet, ddp=bench_ddp)
 
 @call_parse
 def main(which: str,               # benchmark to run: a name in BENCHMARKS

@@ -16,7 +16,8 @@ from .audio import save
 from .data import AudioFolder, EpochLoader, Features, unpaired_batches
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
 from .nets import Conv1dDiscriminator, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator
-from .protocol import check_config, choose, domain_index, held, one_device, source_and_target, to_device
+from .parallel import Split, place
+from .protocol import check_config, choose, domain_index, held, rank_seed, source_and_target
 from .spectral import CQT, STFT, Mel, silent_frames, state_length
 from .synth import data_home, default_dataset
 from .vocoders import GriffinLim, resynthesize
@@ -64,6 +65,8 @@ DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_wi
 class CycleGAN(nn.Module):
     "Spectrogram CycleGAN between domains A and B (`config.domains`)."
     loss_names = ('g_gan', 'cycle', 'identity', 'd')
+    groups = (('G_AB', 'D_B'), ('G_BA', 'D_A'))   # over two devices: each generator beside the critic of its output
+    one_domain_batches = False                     # the cycle needs both domains in every batch
 
     def __init__(self, config: CycleGANConfig = None):
         super().__init__()
@@ -82,15 +85,23 @@ class CycleGAN(nn.Module):
         self.noise = torch.Generator().manual_seed(c.seed + 2)   # instance noise, its own stream so a resumed run draws the same
         adam = lambda *nets: torch.optim.Adam([p for n in nets for p in n.parameters()], lr=c.lr, betas=(0.5, 0.999))
         self.optimizers = dict(g=adam(self.G_AB, self.G_BA), d=adam(self.D_A, self.D_B))
+        self.split = Split(self.groups)
 
     @property
     def nets(self) -> dict: return dict(G_AB=self.G_AB, G_BA=self.G_BA, D_A=self.D_A, D_B=self.D_B)
     @property
-    def device(self) -> torch.device: return next(self.parameters()).device
+    def device(self) -> torch.device: return self.split.devices[0]   # the representation, vocoder and losses' sum
 
     def place(self, devices):
-        "Move the model to one device (a split over two devices comes with `timbrelab.parallel`)."
-        return self.to(one_device(devices, 'CycleGAN'))
+        "The model on one device, or split over two by `groups` (see `timbrelab.parallel`)."
+        return place(self, self.groups, devices)
+
+    def for_rank(self, rank: int, step: int = 0):
+        "Data-parallel replica `rank` draws its own instance noise and pool choices; rank 0 keeps the model's streams."
+        if rank:
+            for k, g in enumerate([self.noise] + [pool.generator for pool in self.pools.values()]):
+                g.manual_seed(rank_seed(self.config.seed + k, rank, step))
+        return self
 
     def get_extra_state(self): return dict(noise=self.noise.get_state(), **{k: pool.state_dict() for k, pool in self.pools.items()})  # in state_dict()
     def set_extra_state(self, state):
@@ -107,14 +118,18 @@ def training_data(self: CycleGAN, domains: dict, batch_size: int, num_workers: i
 
 # %% ../nbs/30_cyclegan.ipynb #e8720fce
 @patch
-def generator_step(self: CycleGAN, a, b, step: int) -> tuple[dict, torch.Tensor, torch.Tensor]:
+def generator_step(self: CycleGAN, a: tuple, b: tuple, step: int) -> tuple[dict, torch.Tensor, torch.Tensor]:
     "Update both generators on adversarial, cycle and identity losses; return the losses and the (detached) fakes."
-    c, lam = self.config, self.config.lambdas
-    fake_b, fake_a = self.G_AB(a), self.G_BA(b)
+    c, lam, s = self.config, self.config.lambdas, self.split
+    (a0, a1), (b0, b1) = a, b                     # the real batches on G_AB's device and on G_BA's (`split.spread`)
+    fake_b, fake_a = self.G_AB(a0), self.G_BA(b1)
     w_id = identity_weight(step, lam['identity'], c.identity_until)
-    losses = dict(g_gan=self.gan.g_loss(self.D_B(fake_b)) + self.gan.g_loss(self.D_A(fake_a)),
-                  cycle=cycle_loss(a, self.G_BA(fake_b), lam['cycle']) + cycle_loss(b, self.G_AB(fake_a), lam['cycle']),
-                  identity=identity_loss(b, self.G_AB(b), w_id) + identity_loss(a, self.G_BA(a), w_id) if w_id > 0 else a.new_zeros(()))
+    rec_a = lambda: self.G_BA(s.move(fake_b, 'G_AB', 'G_BA'))   # the two transfers: each fake to the other generator
+    rec_b = lambda: self.G_AB(s.move(fake_a, 'G_BA', 'G_AB'))
+    losses = dict(g_gan=self.gan.g_loss(self.D_B(fake_b)) + s.home(self.gan.g_loss(self.D_A(fake_a)), 'D_A'),
+                  cycle=s.home(cycle_loss(a1, rec_a(), lam['cycle']), 'G_BA') + cycle_loss(b0, rec_b(), lam['cycle']),
+                  identity=identity_loss(b0, self.G_AB(b0), w_id)
+                           + s.home(identity_loss(a1, self.G_BA(a1), w_id), 'G_BA') if w_id > 0 else a0.new_zeros(()))
     with held(self.D_A, self.D_B):
         self.optimizers['g'].zero_grad()
         sum(losses.values()).backward()
@@ -122,12 +137,14 @@ def generator_step(self: CycleGAN, a, b, step: int) -> tuple[dict, torch.Tensor,
     return losses, fake_a.detach(), fake_b.detach()
 
 @patch
-def discriminator_step(self: CycleGAN, a, b, fake_a, fake_b) -> torch.Tensor:
+def discriminator_step(self: CycleGAN, a: tuple, b: tuple, fake_a, fake_b) -> torch.Tensor:
     "Update both discriminators on real samples against fakes from the history pools (plus the gradient penalty for WGAN-GP)."
     d = 0
-    for D, real, fake in ((self.D_A, a, self.pools['a'](fake_a)), (self.D_B, b, self.pools['b'](fake_b))):
-        d = d + self.gan.d_loss(D(real), D(fake))
-        if self.gan.name == 'wgangp': d = d + gradient_penalty(D, real, fake, self.config.lambdas['gp'])
+    for name, real, fake in (('D_A', a[1], self.pools['a'](fake_a)), ('D_B', b[0], self.pools['b'](fake_b))):
+        D = self.nets[name]
+        loss = self.gan.d_loss(D(real), D(fake))
+        if self.gan.name == 'wgangp': loss = loss + gradient_penalty(D, real, fake, self.config.lambdas['gp'])
+        d = d + self.split.home(loss, name)
     self.optimizers['d'].zero_grad()
     d.backward()
     self.optimizers['d'].step()
@@ -137,7 +154,7 @@ def discriminator_step(self: CycleGAN, a, b, fake_a, fake_b) -> torch.Tensor:
 def train_step(self: CycleGAN, batch: dict, step: int) -> dict:
     "One step: generators, then `n_critic` discriminator updates. Returns the losses as floats."
     noisy = lambda x: x + self.config.instance_noise * torch.randn(x.shape, generator=self.noise).to(x.device)
-    a, b = (noisy(to_device(batch[d]['features'][:, None], self.device)) for d in 'ab')
+    a, b = (self.split.spread(noisy(batch[d]['features'][:, None])) for d in 'ab')
     losses, fake_a, fake_b = self.generator_step(a, b, step)
     for _ in range(self.config.n_critic): d = self.discriminator_step(a, b, fake_a, fake_b)
     return {k: v.item() for k, v in dict(losses, d=d).items()}
@@ -148,7 +165,8 @@ def train_step(self: CycleGAN, batch: dict, step: int) -> dict:
 def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk_frames: int = 128) -> torch.Tensor:
     "Mono audio `(samples,)` of one domain re-rendered as domain `target` (a name in `config.domains`); any length."
     _, t = source_and_target(self.config.domains, target, source)
-    G = (self.G_AB if t == 1 else self.G_BA).eval()
+    name = 'G_AB' if t == 1 else 'G_BA'
+    G, move = self.nets[name].eval(), self.split.move
     features, state = self.rep(torch.as_tensor(wave, dtype=torch.float32, device=self.device))
     T, hop = features.shape[-1], chunk_frames // 2
     out, weight = torch.zeros_like(features), features.new_zeros(T)
@@ -158,7 +176,8 @@ def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk
         chunk = features[:, start:start + chunk_frames]
         n = chunk.shape[-1]
         w = window[:n] if start else torch.where(frame[:n] < hop, 1.0, window[:n])
-        out[:, start:start + n] += G(chunk[None, None])[0, 0] * w
+        y = move(G(move(chunk[None, None], '', name, 'inference')), name, '', 'inference')   # there and back
+        out[:, start:start + n] += y[0, 0] * w
         weight[start:start + n] += w
     out = (out / weight.clamp_min(1e-6)).masked_fill(silent_frames(features), -1.0)   # the source is silent there
     return self.to_audio(out, state, len(wave)).cpu()
@@ -179,8 +198,10 @@ def to_audio(self: CycleGAN, features, state: dict, length: int) -> torch.Tensor
 @torch.no_grad()
 def samples(self: CycleGAN, batch: dict) -> dict:
     "Features of the first item of each domain and its transfer, for figures."
-    a, b = (to_device(batch[d]['features'][:1, None], self.device) for d in 'ab')
-    return dict(a=a[0, 0], fake_b=self.G_AB.eval()(a)[0, 0], b=b[0, 0], fake_a=self.G_BA.eval()(b)[0, 0])
+    (a, _), (_, b) = (self.split.spread(batch[d]['features'][:1, None]) for d in 'ab')
+    home = lambda x, name: self.split.move(x, name, '', 'samples')[0, 0]
+    return dict(a=home(a, 'G_AB'), fake_b=home(self.G_AB.eval()(a), 'G_AB'),
+                b=home(b, 'G_BA'), fake_a=home(self.G_BA.eval()(b), 'G_BA'))
 
 @patch
 @torch.no_grad()

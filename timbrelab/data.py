@@ -20,11 +20,11 @@ from .spectral import STFT
 from .synth import data_home, default_dataset, gm_dataset, random_score, render
 
 # %% auto #0
-__all__ = ['AUDIO_EXTENSIONS', 'INDEX_VERSION', 'FMA_SUBSETS', 'FMA_SPLITS', 'GUITARSET_VARIANTS', 'FEATURE_CACHE_VERSION',
-           'STATE_KEYS', 'CORPORA', 'probe', 'index_path', 'probe_files', 'AudioSlices', 'AudioFolder',
-           'read_fma_tracks', 'FMA', 'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings', 'UnpairedDomains',
-           'EpochLoader', 'unpaired_batches', 'describe', 'state_of', 'Features', 'features_item', 'synthetic_pairs',
-           'corpus_root', 'corpus_domains', 'paired_files']
+__all__ = ['AUDIO_EXTENSIONS', 'INDEX_VERSION', 'FMA_SUBSETS', 'FMA_SPLITS', 'GUITARSET_VARIANTS', 'DOMAIN_KEYS',
+           'FEATURE_CACHE_VERSION', 'STATE_KEYS', 'CORPORA', 'probe', 'index_path', 'probe_files', 'AudioSlices',
+           'AudioFolder', 'read_fma_tracks', 'FMA', 'read_maestro', 'Maestro', 'GuitarSet', 'LongRecordings',
+           'UnpairedDomains', 'EpochLoader', 'unpaired_batches', 'describe', 'state_of', 'Features', 'features_item',
+           'synthetic_pairs', 'corpus_root', 'corpus_domains', 'paired_files']
 
 # %% ../nbs/04_data.ipynb #621cff1d
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff')
@@ -252,6 +252,8 @@ class LongRecordings(AudioSlices):
         return [dict(source, start=a, end=b, sigs=[p['sig']], durations=[p['duration']]) for a, b in p['intervals']]
 
 # %% ../nbs/04_data.ipynb #8add4d3e
+DOMAIN_KEYS = 'abcdefghijklmnopqrstuvwxyz'   # a batch's key for each domain, in the model's `config.domains` order
+
 class UnpairedDomains(Dataset):
     "Balanced tuples of items of two or more domains (keys 'a', 'b', ...), each reshuffled independently every epoch."
     def __init__(self, *domains, length='min', seed: int = 0):
@@ -259,7 +261,7 @@ class UnpairedDomains(Dataset):
         if not (length in ('min', 'max') or (isinstance(length, int) and length > 0)):
             raise ValueError(f"`length` must be 'min', 'max' or a positive int, got {length!r}")
         self.domains, self.length, self.seed, self.epoch, self._orders = domains, length, seed, 0, None
-        self.keys = 'abcdefghijklmnopqrstuvwxyz'[:len(domains)]
+        self.keys = DOMAIN_KEYS[:len(domains)]
 
     def set_epoch(self, epoch: int): self.epoch = epoch
 
@@ -274,16 +276,20 @@ class UnpairedDomains(Dataset):
             self._orders = (self.epoch, [rng.permutation(len(d)) for d in self.domains])
         return self._orders[1]
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i: int) -> dict: return self.item(i)
+
+    def item(self, i: int, keys=None) -> dict:
+        "Tuple `i` of this epoch, only the domains under `keys` (default: all) read."
         if not 0 <= i < len(self): raise IndexError(f"pair {i} of {len(self)}")
-        return {k: d[int(order[i % len(order)])] for k, d, order in zip(self.keys, self.domains, self.orders())}
+        return {k: d[int(order[i % len(order)])] for k, d, order in zip(self.keys, self.domains, self.orders())
+                if keys is None or k in keys}
 
 # %% ../nbs/04_data.ipynb #420d9fb1
 class EpochLoader:
     "A `DataLoader` over a dataset with `set_epoch`, iterated once per epoch in the dataset's own (seeded) order."
     def __init__(self, dataset, **loader_kwargs):
         # its own generator: starting an iteration draws nothing from the global RNG, whose state a checkpoint restores
-        self.dataset = dataset
+        self.dataset, self.kwargs = dataset, loader_kwargs
         self.loader = DataLoader(dataset, shuffle=False, generator=torch.Generator(), worker_init_fn=one_thread,
                                  **loader_kwargs)
         self.num_workers = self.loader.num_workers

@@ -9,11 +9,12 @@ from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'choose', 'TransferModel', 'check_config', 'domain_index', 'source_and_target', 'as_devices',
-           'to_device', 'one_device', 'freeze', 'held', 'read_checkpoint']
+           'to_device', 'one_device', 'rank_seed', 'freeze', 'held', 'read_checkpoint']
 
 # %% ../nbs/06_protocol.ipynb #74a19dbc
 def choose(registry: dict, name: str, what: str):
@@ -29,12 +30,14 @@ class TransferModel(Protocol):
     loss_names: tuple
     nets: dict
     optimizers: dict
+    one_domain_batches: bool
     def training_data(self, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0): ...
     def train_step(self, batch, step: int) -> dict: ...
     def write_samples(self, folder, batch) -> Path: ...
     def transfer(self, wave, target: str, source: str | None = None) -> torch.Tensor: ...
     def reconstruct(self, wave, domain: str) -> torch.Tensor: ...
     def place(self, devices): ...
+    def for_rank(self, rank: int, step: int = 0): ...
     def state_dict(self) -> dict: ...
     def load_state_dict(self, state: dict, strict: bool = True): ...
 
@@ -76,7 +79,8 @@ def as_devices(devices) -> tuple[torch.device, ...]:
 
 def to_device(batch, device):
     "`batch` with every tensor in it (in dicts, lists and tuples) moved to `device`."
-    if torch.is_tensor(batch): return batch.to(device, non_blocking=True)
+    if torch.is_tensor(batch): return batch.to(device, non_blocking=torch.device(device).type != 'cpu')   # a copy to the
+    # CPU that did not block could be read before it arrives
     if isinstance(batch, dict): return {k: to_device(v, device) for k, v in batch.items()}
     if isinstance(batch, (list, tuple)): return type(batch)(to_device(v, device) for v in batch)
     return batch
@@ -86,6 +90,11 @@ def one_device(devices, model: str) -> torch.device:
     devices = as_devices(devices)
     if len(devices) != 1: raise ValueError(f"{model} runs on one device, got {len(devices)}: {devices}")
     return devices[0]
+
+# %% ../nbs/06_protocol.ipynb #9f771d59
+def rank_seed(seed: int, rank: int, step: int = 0) -> int:
+    "A seed for data-parallel rank `rank` at `step`, independent of every other (seed, rank, step)."
+    return int(np.random.SeedSequence([seed, rank, step]).generate_state(1)[0])
 
 # %% ../nbs/06_protocol.ipynb #8ea96928
 def freeze(model, names) -> list[str]:

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from .audio import save
-from .data import EpochLoader, Features, unpaired_batches
+from .data import DOMAIN_KEYS, EpochLoader, Features, unpaired_batches
 from .protocol import check_config, choose, domain_index, one_device, source_and_target, to_device
 from .spectral import STFT, silent_frames, state_length
 from .vocoders import GriffinLim, resynthesize
@@ -35,6 +35,7 @@ class TemplateConfig:
 class Template(nn.Module):
     "Average-spectrum transfer: a learned log-magnitude envelope per domain, the source's swapped for the target's."
     loss_names = ('fit',)
+    one_domain_batches = True    # each domain's envelope learns from that domain's clips alone
 
     def __init__(self, config: TemplateConfig = None):
         super().__init__()
@@ -51,6 +52,9 @@ class Template(nn.Module):
     @property
     def device(self) -> torch.device: return self.envelopes.weight.device
     def place(self, devices): return self.to(one_device(devices, 'Template'))
+    def for_rank(self, rank: int, step: int = 0):
+        "The same model on every data-parallel rank: it draws no random numbers of its own."
+        return self
 
 # %% ../nbs/38_template.ipynb #3aaa6b59
 def training_data(self: Template, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
@@ -59,12 +63,16 @@ def training_data(self: Template, domains: dict, batch_size: int, num_workers: i
     return unpaired_batches(features, batch_size, num_workers, seed)
 
 def train_step(self: Template, batch: dict, step: int) -> dict:
-    "One Adam step on every domain's envelope; the mean squared distance of sounding frames to their envelope."
+    "One Adam step on the envelopes of the batch's domains (any of them); the loss: per clip, the mean squared distance "
+    "of its sounding frames to its domain's envelope, averaged over the clips."
     loss = 0
-    for envelope, key in zip(self.envelopes.weight, sorted(batch)):
-        f = to_device(batch[key]['features'], self.device)
+    for key, item in batch.items():
+        envelope = self.envelopes.weight[DOMAIN_KEYS.index(key)]
+        f = to_device(item['features'], self.device)
         sounding = ~silent_frames(f).unsqueeze(-2)
-        loss = loss + ((f - envelope[:, None]) ** 2 * sounding).sum() / (sounding.sum() * f.shape[-2]).clamp_min(1)
+        squared = ((f - envelope[:, None]) ** 2 * sounding).sum((-2, -1))
+        per_clip = squared / (sounding.sum((-2, -1)) * f.shape[-2]).clamp_min(1)
+        loss = loss + per_clip.mean()
     self.optimizers['envelopes'].zero_grad()
     loss.backward()
     self.optimizers['envelopes'].step()
@@ -102,8 +110,9 @@ def write_samples(self: Template, folder, batch: dict) -> Path:
     for name, envelope in zip(domains, self.envelopes.weight.cpu()): ax.plot(hz, envelope, label=name)
     ax.set_xlabel('frequency (Hz)'); ax.set_ylabel('mean scaled log-magnitude'); ax.legend(); fig.tight_layout()
     fig.savefig(folder / 'envelopes.png', dpi=100)
-    for i, key in enumerate(sorted(batch)):
-        item, t = batch[key], (i + 1) % len(domains)
+    for key, item in batch.items():
+        i = DOMAIN_KEYS.index(key)
+        t = (i + 1) % len(domains)
         moved = self._moved(item['features'][0].to(self.device), i, t)
         wave = self.vocoder(moved, {k: item[k][0].to(self.device) for k in ('lo', 'hi')}, state_length(item))
         save(folder / f'{domains[i]}-to-{domains[t]}.wav', wave.cpu().numpy(), self.config.sr)

@@ -4,20 +4,26 @@
 
 # %% ../nbs/40_train.ipynb #4ca26ed1
 from __future__ import annotations
-import json, math, os, shutil, warnings
+import json, math, os, shutil, tempfile, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from fastcore.basics import patch
+from fastcore.script import Param, call_parse
 from tqdm.auto import tqdm
 
-from .protocol import freeze, read_checkpoint, to_device
-from .runs import save_atomic, temporary, threads_for
+from .data import AudioFolder, corpus_domains, corpus_root
+from .distributed import (average_gradients, broadcast_object, broadcast_state, join, leave, mean_over_ranks,
+                                   rank_and_world, replica_spread, shard)
+from .models import build_model
+from .protocol import choose, freeze, rank_seed, read_checkpoint, to_device
+from .runs import save_atomic, start_run, temporary, threads_for
 
 # %% auto #0
-__all__ = ['RESUMABLE', 'TrainConfig', 'Trainer']
+__all__ = ['RESUMABLE', 'TRAIN_PARAMETERS', 'ONE_PARAMETER', 'TrainConfig', 'Trainer', 'prepare_run', 'main']
 
 # %% ../nbs/40_train.ipynb #491a88e1
 @dataclass
@@ -31,6 +37,8 @@ class TrainConfig:
     init_from: str | None = None   # a checkpoint whose model weights start a fresh run (non-strict; ignored on resume)
     freeze: tuple = ()             # names of nets (in `model.nets`) kept as they are: no gradient, no optimiser state
     threads: int = 0               # torch threads; 0: shared with the data workers, at most torch's current setting
+                                   # (one per rank in a data-parallel run)
+    domain_per_rank: bool = False  # data-parallel: rank r trains on domain r % (number of domains) alone
 
     def __post_init__(self):
         "Every number checked, type and range, by name: a bad setting is refused before any work."
@@ -49,22 +57,31 @@ class Trainer:
     "Runs `model.train_step` over `data` (a re-iterable of batches with `set_epoch`), checkpointing into `run_dir`."
     def __init__(self, model, data, run_dir, model_name: str, config: TrainConfig = None, resume: bool = False,
                  overwrite: bool = False):
-        self.model, self.data, self.run, self.model_name = model, data, Path(run_dir), model_name
-        self.step, self.checkpoint, self.initialised = 0, self.run / 'ckpt' / 'last.pt', None
-        resume = self.check_folder(resume, overwrite)
         c = self.config = config or TrainConfig()
+        self.rank, self.world = rank_and_world()                       # (0, 1) outside a torchrun process group
+        if c.domain_per_rank and not model.one_domain_batches:
+            raise ValueError(f"domain_per_rank: {model_name} trains on batches of all its domains at once")
+        parallel = self.world > 1 or c.domain_per_rank
+        self.model, self.run, self.model_name = model, Path(run_dir), model_name
+        self.data = shard(data, self.rank, self.world, c.domain_per_rank) if parallel else data
+        self.step, self.checkpoint, self.initialised, self.spread = 0, self.run / 'ckpt' / 'last.pt', None, 0.0
+        resume = self.check_folder(resume, overwrite)
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
-        torch.set_num_threads(c.threads or min(torch.get_num_threads(), shared))
+        torch.set_num_threads(c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared)))
         freeze(model, c.freeze)
         decay_from = c.decay_from if c.decay_from is not None else c.steps // 2
         span = max(1, c.steps - decay_from)
         self.schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, lambda s: min(1.0, max(0.0, 1 - (s - decay_from) / span)))
                            for k, o in model.optimizers.items()}
-        torch.manual_seed(c.seed)
-        np.random.seed(c.seed)
+        _seed(c.seed)
         if resume: self.restore(self.checkpoint)
         elif c.init_from: self.initialise(c.init_from)
-        self.tidy()
+        if self.world > 1: self.replicate()
+        if self.rank == 0: self.tidy()
+
+def _seed(seed: int):
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2 ** 32)
 
 # %% ../nbs/40_train.ipynb #fc49b4e4
 def _rng_state() -> dict:
@@ -84,7 +101,8 @@ def save_state(self: Trainer):
     state = dict(model=self.model.state_dict(), optimizers=optimizers)
     save_atomic(dict(to_device(state, 'cpu'), step=self.step, model_name=self.model_name,
                      model_config=asdict(self.model.config), train_config=asdict(self.config),
-                     schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, rng=_rng_state()), self.checkpoint)
+                     schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, rng=_rng_state(),
+                     replicas=dict(world=self.world, spread=self.spread)), self.checkpoint)
 
 @patch
 def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
@@ -95,7 +113,7 @@ def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
                               f"or choose a fresh run_dir (overwrite=True replaces it)")
     if resume and not there:
         warnings.warn(f"resume: {self.run} has no checkpoint (ckpt/last.pt) yet; starting a fresh run")
-    if there and overwrite and not resume: _empty(self.run)
+    if there and overwrite and not resume and self.rank == 0: _empty(self.run)
     return resume and there
 
 def _empty(run: Path, keep=('run.ipynb',)):
@@ -163,6 +181,29 @@ def initialise(self: Trainer, path) -> dict:
     self.initialised = dict(path=str(path), missing=list(missing), unexpected=list(unexpected))
     return self.initialised
 
+@patch
+def replicate(self: Trainer):
+    "Data-parallel: every rank becomes rank 0's run (weights, optimisers, schedulers, step), averages its gradients "
+    "with the others' from now on, and draws its own random numbers."
+    broadcast_state(self.model)
+    mine = dict(optimizers={k: o.state_dict() for k, o in self.model.optimizers.items()},
+                schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, step=self.step)
+    state = broadcast_object(to_device(mine, 'cpu') if self.rank == 0 else None)   # no shared disk needed
+    if self.rank:
+        for k, o in self.model.optimizers.items(): o.load_state_dict(state['optimizers'][k])
+        for k, s in self.schedulers.items(): s.load_state_dict(state['schedulers'][k])
+        self.step = state['step']
+        _seed(rank_seed(self.config.seed, self.rank, self.step))
+    self.model.for_rank(self.rank, self.step)
+    average_gradients(self.model.optimizers, self.world)
+
+@patch
+def check_replicas(self: Trainer):
+    "Data-parallel: how far the ranks' weights have drifted apart (`spread`, saved with the checkpoint); warn if so."
+    self.spread = replica_spread(self.model)
+    if self.spread and self.rank == 0:
+        warnings.warn(f"step {self.step}: the ranks' weights differ by up to {self.spread:.3g}; they should not")
+
 # %% ../nbs/40_train.ipynb #c79352f1
 @patch
 def batches(self: Trainer):
@@ -178,22 +219,76 @@ def batches(self: Trainer):
 @patch
 def fit(self: Trainer, until: int | None = None) -> list[dict]:
     "Train to `config.steps` (or to step `until`), logging and checkpointing; a NaN or inf loss stops the run."
-    until, logged = min(until or self.config.steps, self.config.steps), []
-    self.run.mkdir(parents=True, exist_ok=True)
+    until, logged, writes = min(until or self.config.steps, self.config.steps), [], self.rank == 0   # rank 0 writes
+    if writes: self.run.mkdir(parents=True, exist_ok=True)
     batches = self.batches()
-    for _ in tqdm(range(self.step, until), initial=self.step, total=self.config.steps, desc=self.model_name, disable=None):
+    for _ in tqdm(range(self.step, until), initial=self.step, total=self.config.steps, desc=self.model_name,
+                  disable=None if writes else True):
         batch = next(batches)
         losses = self.model.train_step(batch, self.step)
+        if self.world > 1: losses = mean_over_ranks(losses)           # every rank logs, and stops on, the same numbers
         if not all(math.isfinite(v) for v in losses.values()):
-            save_atomic(batch, self.run / 'nan-batch.pt')
+            if writes: save_atomic(batch, self.run / 'nan-batch.pt')
             raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}; the batch is in {self.run / 'nan-batch.pt'}, "
                                      f"the last good checkpoint in {self.checkpoint}")
         for s in self.schedulers.values(): s.step()
         self.step += 1
+        checkpoint = self.step % self.config.checkpoint_every == 0 or self.step == until
+        if checkpoint and self.world > 1: self.check_replicas()
+        if not writes: continue
         if self.step % self.config.log_every == 0 or self.step == until:
             logged.append(dict(step=self.step, **losses))
             with open(self.run / 'losses.jsonl', 'a') as f: f.write(json.dumps(logged[-1]) + '\n')
-        if self.step % self.config.checkpoint_every == 0 or self.step == until: self.save_state()
+        if checkpoint: self.save_state()
         if self.config.sample_every and self.step % self.config.sample_every == 0:
             self.model.write_samples(self.run / 'samples' / f'step-{self.step:06d}', batch)
     return logged
+
+# %% ../nbs/40_train.ipynb #926bb34f
+TRAIN_PARAMETERS = dict(          # nbs/train.ipynb's parameters and their (tiny) defaults
+    run_dir='', model='cyclegan', domains=['clarinet', 'violin'], corpus='synth',
+    model_config={'width': 4, 'n_blocks': 1, 'd_width': 8, 'gl_iters': 8}, seconds=1.0, steps=3, batch_size=2, seed=0,
+    devices='cpu', resume=False, overwrite=False, init_from='', freeze=[], checkpoint_every=50, sample_every=0,
+    eval_pairs=1, num_workers=0, threads=0, domain_per_rank=False, check_transfer=False)
+
+def prepare_run(params: dict, devices=None) -> Trainer:
+    "The trainer of a run of `params` (names of `TRAIN_PARAMETERS`), its model on `devices` (default: `params`'), "
+    "its folder checked; then the folder's `config.json` and `env.json` (written by rank 0)."
+    if set(params) - set(TRAIN_PARAMETERS):
+        raise ValueError(f"unknown parameter(s) {sorted(set(params) - set(TRAIN_PARAMETERS))}; "
+                         f"known: {', '.join(TRAIN_PARAMETERS)}")
+    p = {**TRAIN_PARAMETERS, **params}
+    devices = p['devices'] if devices is None else devices
+    if rank_and_world()[1] > 1 and not p['run_dir']:
+        raise ValueError("a data-parallel run needs `run_dir`: every rank must name the same folder")
+    net = build_model(p['model'], **{**p['model_config'], 'domains': tuple(p['domains']), 'seed': p['seed']})
+    net = net.place(devices)
+    folders = corpus_domains(corpus_root(p['corpus']))
+    slices = {d: AudioFolder(choose(folders, d, 'domain'), sr=net.config.sr, seconds=p['seconds']) for d in p['domains']}
+    data = net.training_data(slices, batch_size=p['batch_size'], num_workers=p['num_workers'], seed=p['seed'])
+    config = TrainConfig(steps=p['steps'], checkpoint_every=p['checkpoint_every'], log_every=1,
+                         sample_every=p['sample_every'], seed=p['seed'], init_from=p['init_from'] or None,
+                         freeze=tuple(p['freeze']), threads=p['threads'], domain_per_rank=p['domain_per_rank'])
+    run = Path(p['run_dir'] or tempfile.mkdtemp(prefix='train-'))
+    trainer = Trainer(net, data, run, p['model'], config, resume=p['resume'], overwrite=p['overwrite'])
+    if trainer.rank == 0: start_run(run, p, devices)
+    return trainer
+
+# %% ../nbs/40_train.ipynb #2eca07a9
+ONE_PARAMETER = Param("one more parameter (VALUE read as YAML); repeat for more", nargs=2, action='append')
+ONE_PARAMETER.metavar = ('NAME', 'VALUE')
+
+@call_parse
+def main(config: str = None,          # YAML file of nbs/train.ipynb's parameters
+         set: ONE_PARAMETER = None):
+    "Train a model with the parameters of nbs/train.ipynb, as one process or as each rank of `torchrun`."
+    params = yaml.safe_load(Path(config).read_text()) if config else {}
+    if not isinstance(params, dict): raise SystemExit(f"--config {config}: expected a YAML mapping of parameters")
+    params.update({name: yaml.safe_load(value) for name, value in set or []})
+    devices = join(params.get('devices', TRAIN_PARAMETERS['devices']))   # a no-op outside torchrun
+    try: trainer = prepare_run(params, devices)
+    except (ValueError, FileExistsError, FileNotFoundError) as e: raise SystemExit(f"error: {e}") from None
+    trainer.fit()
+    if trainer.rank == 0: print(f"{trainer.run}: step {trainer.step}; evaluate it with nbs/evaluate.ipynb "
+                                f"(-p model {trainer.checkpoint})")
+    leave()
