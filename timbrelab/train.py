@@ -244,7 +244,7 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
             self.model.write_samples(self.run / 'samples' / f'step-{self.step:06d}', batch)
     return logged
 
-# %% ../nbs/40_train.ipynb #926bb34f
+# %% ../nbs/40_train.ipynb #64796c6a
 TRAIN_PARAMETERS = dict(          # nbs/train.ipynb's parameters and their (tiny) defaults
     run_dir='', model='cyclegan', domains=['clarinet', 'violin'], corpus='synth',
     model_config={'width': 4, 'n_blocks': 1, 'd_width': 8, 'gl_iters': 8}, seconds=1.0, steps=3, batch_size=2, seed=0,
@@ -274,7 +274,7 @@ def prepare_run(params: dict, devices=None) -> Trainer:
     if trainer.rank == 0: start_run(run, p, devices)
     return trainer
 
-# %% ../nbs/40_train.ipynb #2eca07a9
+# %% ../nbs/40_train.ipynb #2b2ab9ef
 ONE_PARAMETER = Param("one more parameter (VALUE read as YAML); repeat for more", nargs=2, action='append')
 ONE_PARAMETER.metavar = ('NAME', 'VALUE')
 
@@ -291,4 +291,5 @@ def main(config: str = None,          # YAML file of nbs/train.ipynb's parameter
     trainer.fit()
     if trainer.rank == 0: print(f"{trainer.run}: step {trainer.step}; evaluate it with nbs/evaluate.ipynb "
                                 f"(-p model {trainer.checkpoint})")
+    del trainer                       # freed before the process group is left
     leave()
