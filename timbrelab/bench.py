@@ -131,9 +131,10 @@ def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached:
 # %% ../nbs/90_bench.ipynb #26a7fedf
 DEMO_PRESET = Path(timbrelab.__file__).resolve().parents[1] / 'configs' / 'demo.yaml'   # in a checkout
 
-def _training_seconds(params: dict, ranks: int, threads: int, folder: Path) -> float:
-    "Wall seconds of one training run of `params` in a fresh process (`ranks` > 1: under torchrun), `threads` each."
-    (folder / 'run.yaml').write_text(yaml.safe_dump(params))
+def _training_seconds(params: dict, steps: int, ranks: int, threads: int, folder: Path) -> float:
+    "Wall seconds of `steps` of training with `params` into `folder`, in fresh processes (`ranks` > 1: under torchrun)."
+    run = dict(params, steps=steps, run_dir=str(folder / 'run'), overwrite=True)
+    (folder / 'run.yaml').write_text(yaml.safe_dump(run))
     launcher = ['-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={ranks}'] if ranks > 1 else []
     command = [sys.executable, *launcher, '-m', 'timbrelab.train', '--config', str(folder / 'run.yaml')]
     start = time.perf_counter()
@@ -151,14 +152,10 @@ def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repe
     if torch.cuda.device_count(): layouts.append(('1 GPU', 1, 1, dict(devices='cuda')))
     if torch.cuda.device_count() > 1: layouts.append(('2 GPUs', 2, 1, dict(devices='cuda', batch_size=batch // 2)))
     with tempfile.TemporaryDirectory() as tmp:
-        def seconds(n: int, ranks: int, threads: int, changes: dict, name: str) -> float:
-            (Path(tmp) / name).mkdir(exist_ok=True)
-            params = dict(preset, **changes, steps=n, overwrite=True, run_dir=str(Path(tmp) / name / 'run'))
-            return _training_seconds(params, ranks, threads, Path(tmp) / name)
-        seconds(warmup + steps, 1, 2, {}, 'cache')                      # fills the feature cache: no layout pays for it
+        _training_seconds(preset, warmup + steps, 1, 2, Path(tmp))     # fills the feature cache: no layout pays for it
         rows = []
         for name, ranks, threads, changes in layouts:
-            timed = lambda n: seconds(n, ranks, threads, changes, 'run')
+            timed = lambda n: _training_seconds(dict(preset, **changes), n, ranks, threads, Path(tmp))
             span = min(timed(warmup + steps) - timed(warmup) for _ in range(repeat))
             rows.append(dict(layout=name, batch_per_rank=changes.get('batch_size', batch), steps_per_s=steps / span))
     rate = {r['layout']: r['steps_per_s'] for r in rows}

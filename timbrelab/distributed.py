@@ -23,9 +23,9 @@ def rank_and_world() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
 
 def join(devices='cpu') -> tuple[torch.device, ...]:
-    "Under `torchrun`, join its process group (NCCL on GPUs, gloo on CPUs); this rank's devices ('cuda': its local GPU)."
-    local = int(os.environ.get('LOCAL_RANK', 0))
-    mine = tuple(torch.device('cuda', local) if d.type == 'cuda' and d.index is None else d for d in as_devices(devices))
+    "Under `torchrun`, join its process group (NCCL on GPUs, gloo on CPUs); this rank's devices ('cuda': its own GPU)."
+    local = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    mine = tuple(local if d.type == 'cuda' and d.index is None else d for d in as_devices(devices))
     if 'RANK' in os.environ and not dist.is_initialized():
         if mine[0].type != 'cuda': dist.init_process_group('gloo')
         else:
@@ -37,7 +37,7 @@ def join(devices='cpu') -> tuple[torch.device, ...]:
 def leave():
     "Leave the process group, if this process is in one, once every rank has come this far."
     if dist.is_available() and dist.is_initialized():
-        gc.collect()                  # what the run left goes while the group lives, not at exit (where gloo could abort)
+        gc.collect()                  # what the run left goes while the group lives, not at exit (gloo could abort)
         dist.barrier()                # and no rank tears down while another still writes
         dist.destroy_process_group()
 

@@ -74,7 +74,7 @@ def is_trusted(path) -> bool:
     return NotebookNotary().check_signature(nbformat.read(str(path), as_version=4))
 
 def run_template(template, run_dir, parameters: dict | None = None, **papermill_args) -> Path:
-    "Execute `template` into `run_dir/run.ipynb` with `parameters` (and `run_dir` if it takes one); signed, even failed."
+    "Execute `template` into `run_dir/run.ipynb` with `parameters` (and `run_dir` if it takes it); signed, even failed."
     import papermill
     template, run = Path(template), Path(run_dir).resolve()
     if not template.is_file(): raise FileNotFoundError(f"no template notebook at {template}")

@@ -21,7 +21,7 @@ def _indexed(device: torch.device) -> torch.device:
     return torch.device('cuda', torch.cuda.current_device())
 
 class Split:
-    "Groups of a model's nets, group `i` on `devices[i % len(devices)]`; `move` is the one counted road between devices."
+    "Groups of a model's nets, group `i` on `devices[i % len(devices)]`; `move`: the one counted road between them."
     def __init__(self, groups, devices='cpu'):
         self.groups, self.devices = tuple(tuple(g) for g in groups), tuple(map(_indexed, as_devices(devices)))
         names = [name for group in self.groups for name in group]

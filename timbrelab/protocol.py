@@ -79,8 +79,8 @@ def as_devices(devices) -> tuple[torch.device, ...]:
 
 def to_device(batch, device):
     "`batch` with every tensor in it (in dicts, lists and tuples) moved to `device`."
-    if torch.is_tensor(batch): return batch.to(device, non_blocking=torch.device(device).type != 'cpu')   # a copy to the
-    # CPU that did not block could be read before it arrives
+    if torch.is_tensor(batch):   # blocking to the CPU: a copy there that did not block could be read before it arrives
+        return batch.to(device, non_blocking=torch.device(device).type != 'cpu')
     if isinstance(batch, dict): return {k: to_device(v, device) for k, v in batch.items()}
     if isinstance(batch, (list, tuple)): return type(batch)(to_device(v, device) for v in batch)
     return batch

@@ -63,8 +63,8 @@ def training_data(self: Template, domains: dict, batch_size: int, num_workers: i
     return unpaired_batches(features, batch_size, num_workers, seed)
 
 def train_step(self: Template, batch: dict, step: int) -> dict:
-    "One Adam step on the envelopes of the batch's domains (any of them); the loss: per clip, the mean squared distance "
-    "of its sounding frames to its domain's envelope, averaged over the clips."
+    "One Adam step on the envelopes of the batch's domains (any of them); the loss: per clip, the mean squared "
+    "distance of its sounding frames to its domain's envelope, averaged over the clips."
     loss = 0
     for key, item in batch.items():
         envelope = self.envelopes.weight[DOMAIN_KEYS.index(key)]

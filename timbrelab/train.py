@@ -264,7 +264,8 @@ def prepare_run(params: dict, devices=None) -> Trainer:
     net = build_model(p['model'], **{**p['model_config'], 'domains': tuple(p['domains']), 'seed': p['seed']})
     net = net.place(devices)
     folders = corpus_domains(corpus_root(p['corpus']))
-    slices = {d: AudioFolder(choose(folders, d, 'domain'), sr=net.config.sr, seconds=p['seconds']) for d in p['domains']}
+    slices = {d: AudioFolder(choose(folders, d, 'domain'), sr=net.config.sr, seconds=p['seconds'])
+              for d in p['domains']}
     data = net.training_data(slices, batch_size=p['batch_size'], num_workers=p['num_workers'], seed=p['seed'])
     config = TrainConfig(steps=p['steps'], checkpoint_every=p['checkpoint_every'], log_every=1,
                          sample_every=p['sample_every'], seed=p['seed'], init_from=p['init_from'] or None,
