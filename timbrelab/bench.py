@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_bench.ipynb #009e9d2b
 from __future__ import annotations
-import itertools, os, subprocess, sys, tempfile, time
+import copy, itertools, os, subprocess, sys, tempfile, time, types
 from pathlib import Path
 
 import librosa
@@ -27,7 +27,7 @@ from .wavenet import WaveNet
 
 # %% auto #0
 __all__ = ['DEMO_PRESET', 'BENCHMARKS', 'best_time', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
-           'bench_wavenet', 'bench_ddp', 'main']
+           'bench_wavenet', 'bench_wavenet_train', 'bench_ddp', 'main']
 
 # %% ../nbs/90_bench.ipynb #5ce9dfe8
 def best_time(fn, repeat: int = 1) -> float:
@@ -128,6 +128,42 @@ def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached:
     return dict(rows=rows, result=dict(speedup_cached_vs_naive=min(r['speedup'] for r in rows if r['layers'] == max(layers)),
                                        samples_per_s_b1=small['cached_samples_per_s'], rtf_16k_b1=small['rtf_16k']))
 
+# %% ../nbs/90_bench.ipynb #wntrain2
+def _stack_indexing_every_layer(net: WaveNet, h, conditioning):
+    "The layer stack as it was, `conditioning[:, i]` inside every layer: the reference of `bench_wavenet_train`."
+    skips = 0
+    for i, (conv, out) in enumerate(zip(net.convs, net.outs)):
+        a, b = (conv(h) + conditioning[:, i]).chunk(2, 1)
+        r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([net.channels, net.skip_channels], 1)
+        h, skips = h + r, skips + s
+    return net.head(skips)
+
+def _training_step(net: WaveNet, x, cond) -> tuple[float, list]:
+    "One teacher-forced step: the loss and the gradients (then cleared)."
+    loss = net.loss(x, cond)
+    loss.backward()
+    grads = [p.grad.clone() for p in net.parameters()]
+    net.zero_grad(set_to_none=True)
+    return loss.item(), grads
+
+def bench_wavenet_train(n_layers: int = 16, channels: int = 32, batch: int = 4, samples: int = 4096,
+                        cond_channels: int = 16, hop: int = 256, steps: int = 3, repeat: int = 1) -> dict:
+    "Milliseconds per teacher-forced WaveNet training step: ours against per-layer indexing, same weights and batch."
+    torch.manual_seed(0)
+    net = WaveNet(n_layers=n_layers, cycle=8, channels=channels, skip_channels=channels, cond_channels=cond_channels,
+                  hop=hop)
+    naive = copy.deepcopy(net)
+    naive.stack = types.MethodType(_stack_indexing_every_layer, naive)
+    x, cond = torch.randint(0, 256, (batch, samples)), torch.randn(batch, cond_channels, -(-samples // hop))
+    (ours, g_ours), (ref, g_ref) = _training_step(net, x, cond), _training_step(naive, x, cond)
+    if abs(ours - ref) > 1e-5 or max((a - b).abs().max().item() for a, b in zip(g_ours, g_ref)) > 1e-5:
+        raise AssertionError(f"the two layer stacks disagree: loss {ours} vs {ref}")
+    time_of = lambda m: 1000 * best_time(lambda: [_training_step(m, x, cond) for _ in range(steps)], repeat) / steps
+    rows = [dict(method=name, ms_per_step=time_of(m))
+            for name, m in (('ours: slices taken once', net), ('conditioning[:, i] per layer', naive))]
+    ms = [r['ms_per_step'] for r in rows]
+    return dict(rows=rows, result=dict(ms_per_step=ms[0], speedup=ms[1] / ms[0]))
+
 # %% ../nbs/90_bench.ipynb #26a7fedf
 DEMO_PRESET = Path(timbrelab.__file__).resolve().parents[1] / 'configs' / 'demo.yaml'   # in a checkout
 
@@ -164,7 +200,7 @@ def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repe
 
 # %% ../nbs/90_bench.ipynb #e7eb6d3a
 BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step,
-                  wavenet=bench_wavenet, ddp=bench_ddp)
+                  wavenet=bench_wavenet, wavenet_train=bench_wavenet_train, ddp=bench_ddp)
 
 @call_parse
 def main(which: str,               # benchmark to run: a name in BENCHMARKS

@@ -18,6 +18,7 @@ from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
 from .protocol import TransferModel, choose, read_checkpoint
 from .template import Template, TemplateConfig
+from .umtn import UMTN, UMTNConfig
 
 # %% auto #0
 __all__ = ['MODELS', 'MIN_SECONDS', 'Registered', 'build_model', 'load_checkpoint', 'transfer_file', 'transfer_cli']
@@ -33,6 +34,8 @@ class Registered:
 MODELS = dict(
     cyclegan=Registered(CycleGAN, CycleGANConfig, dict(width=4, n_blocks=1, d_width=8, pool_size=3, gl_iters=4)),
     template=Registered(Template, TemplateConfig, dict(gl_iters=4)),
+    umtn=Registered(UMTN, UMTNConfig, dict(enc_layers=2, enc_cycle=2, enc_channels=8, latent=4, pool=64, dec_layers=4,
+                                           dec_cycle=4, dec_channels=8, classifier_channels=8, stream_seconds=0.1)),
 )
 
 def build_model(name: str, **config) -> TransferModel:

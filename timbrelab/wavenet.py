@@ -107,9 +107,9 @@ def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
 @patch
 def stack(self: WaveNet, h, conditioning):
     "The layers and the output head on embedded, shifted input `h` `(batch, channels, time)`."
-    skips = 0
-    for i, (conv, out) in enumerate(zip(self.convs, self.outs)):
-        a, b = (conv(h) + conditioning[:, i]).chunk(2, 1)
+    skips = 0   # conditioning sliced once: `conditioning[:, i]` in the loop zero-fills a full gradient per layer
+    for conv, out, c in zip(self.convs, self.outs, conditioning.unbind(1)):
+        a, b = (conv(h) + c).chunk(2, 1)
         r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([self.channels, self.skip_channels], 1)
         h, skips = h + r, skips + s
     return self.head(skips)
