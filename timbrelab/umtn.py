@@ -29,8 +29,8 @@ __all__ = ['CONFUSIONS', 'MIN_SHIFTED', 'UMTNConfig', 'Encoder', 'DomainClassifi
 class UMTNConfig:
     domains: tuple = ('clarinet', 'violin')  # one decoder (or embedding row) per domain
     sr: int = 16000
-    enc_layers: int = 8            # encoder: non-causal residual layers, kernel 3, dilations 1, 2, ..., 2**(enc_cycle-1)
-    enc_cycle: int = 8
+    enc_layers: int = 8            # encoder: non-causal residual layers, kernel 3,
+    enc_cycle: int = 8             # ... dilations 1, 2, ..., 2**(enc_cycle-1)
     enc_channels: int = 32
     latent: int = 16               # latent channels
     pool: int = 256                # samples averaged into one latent frame
@@ -54,8 +54,8 @@ CONFUSIONS = ('alternate', 'reversal')
 
 # %% ../nbs/32_umtn.ipynb #u0000008
 class Encoder(nn.Module):
-    "Raw audio `(batch, samples)` to a slow latent `(batch, latent, ⌈samples / pool⌉)`: non-causal dilated residual "
-    "convolutions (kernel 3, ReLU), a 1×1 to the latent, an average over every `pool` samples."
+    "Raw audio `(batch, samples)` to a slow latent `(batch, latent, ⌈samples / pool⌉)`: non-causal dilated "
+    "residual convolutions (kernel 3, ReLU), a 1×1 to the latent, an average over every `pool` samples."
     def __init__(self, n_layers: int = 8, cycle: int = 8, channels: int = 32, latent: int = 16, pool: int = 256):
         super().__init__()
         self.dilations, self.pool = [2 ** (i % cycle) for i in range(n_layers)], pool
@@ -200,7 +200,8 @@ MIN_SHIFTED = 4096   # samples: `random_pitch_shift` shifts an interval at least
 
 @patch
 def training_data(self: UMTN, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
-    "Balanced batches of raw audio slices `{'a': {'audio': (batch, samples), ...}, 'b': ...}` in `config.domains` order."
+    "Balanced batches of raw audio slices `{'a': {'audio': (batch, samples), ...}, 'b': ...}`, keys in "
+    "`config.domains` order."
     c, slices = self.config, [choose(domains, d, 'training domain') for d in self.config.domains]
     for d, s in zip(c.domains, slices):
         n = round(s.seconds * s.sr)
@@ -232,7 +233,7 @@ def classify(self: UMTN, z, labels) -> tuple[torch.Tensor, torch.Tensor]:
 def confusion_step(self: UMTN, z, labels, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "The classifier's part of a step: the term the encoder minimises to confuse it, its cross-entropy, its accuracy."
     c = self.config
-    if c.confusion == 'reversal':   # one loss: the classifier descends it, the encoder (through the reversal) ascends it
+    if c.confusion == 'reversal':   # one loss: the classifier descends it, the encoder (through reversal) ascends it
         ce, accuracy = self.classify(reverse_gradient(z, ramp(step, c.ramp_steps, c.confusion_weight)), labels)
         return ce, ce, accuracy
     ce, accuracy = self.classify(z.detach(), labels)   # alternate: the classifier learns first, without the encoder
