@@ -20,11 +20,11 @@ from .parallel import Split, place
 from .protocol import check_config, choose, domain_index, held, rank_seed, source_and_target
 from .spectral import CQT, STFT, Mel, silent_frames, state_length
 from .synth import data_home, default_dataset
-from .vocoders import GriffinLim, resynthesize
+from .vocoders import GriffinLim, Vocoder, resynthesize
 from .views import plot_spectrograms
 
 # %% auto #0
-__all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'CycleGANConfig', 'CycleGAN', 'discriminator_harness']
+__all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'MIN_FRAMES', 'CycleGANConfig', 'CycleGAN', 'discriminator_harness']
 
 # %% ../nbs/30_cyclegan.ipynb #8109921a
 @dataclass
@@ -160,10 +160,13 @@ def train_step(self: CycleGAN, batch: dict, step: int) -> dict:
     return {k: v.item() for k, v in dict(losses, d=d).items()}
 
 # %% ../nbs/30_cyclegan.ipynb #377f5751
+MIN_FRAMES = 16   # shorter inputs reach the generator padded with silence: its downsampling needs a few frames
+
 @patch
 @torch.no_grad()
-def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk_frames: int = 128) -> torch.Tensor:
-    "Mono audio `(samples,)` of one domain re-rendered as domain `target` (a name in `config.domains`); any length."
+def transfer_features(self: CycleGAN, wave, target: str, source: str | None = None, chunk_frames: int = 128):
+    "The features `(bins, frames)` of mono `wave` of one domain as the generator into `target` makes them, and the "
+    "input's scale state (its level): what a vocoder turns into the transfer."
     _, t = source_and_target(self.config.domains, target, source)
     name = 'G_AB' if t == 1 else 'G_BA'
     G, move = self.nets[name].eval(), self.split.move
@@ -176,23 +179,31 @@ def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk
         chunk = features[:, start:start + chunk_frames]
         n = chunk.shape[-1]
         w = window[:n] if start else torch.where(frame[:n] < hop, 1.0, window[:n])
-        y = move(G(move(chunk[None, None], '', name, 'inference')), name, '', 'inference')   # there and back
+        piece = F.pad(chunk, (0, max(MIN_FRAMES - n, 0)), value=-1.0)[None, None]   # a short clip: silence after it
+        y = move(G(move(piece, '', name, 'inference')), name, '', 'inference')[..., :n]   # there and back
         out[:, start:start + n] += y[0, 0] * w
         weight[start:start + n] += w
-    out = (out / weight.clamp_min(1e-6)).masked_fill(silent_frames(features), -1.0)   # the source is silent there
-    return self.to_audio(out, state, len(wave)).cpu()
+    out = (out / weight.clamp_min(1e-6)).masked_fill(silent_frames(features), -1.0)   # silent where the source is
+    return out, state
+
+@patch
+def transfer(self: CycleGAN, wave, target: str, source: str | None = None, chunk_frames: int = 128) -> torch.Tensor:
+    "Mono audio `(samples,)` of one domain re-rendered as domain `target` (a name in `config.domains`); any length."
+    features, state = self.transfer_features(wave, target, source, chunk_frames)
+    return self.vocoder_for(target)(features, state, len(wave)).cpu()
 
 @patch
 @torch.no_grad()
 def reconstruct(self: CycleGAN, wave, domain: str) -> torch.Tensor:
     "The oracle: `wave` (of `domain`) through the model's representation and vocoder, without the generators."
-    domain_index(self.config.domains, domain)
-    return resynthesize(self.vocoder, torch.as_tensor(wave, dtype=torch.float32, device=self.device)).cpu()
+    wave = torch.as_tensor(wave, dtype=torch.float32, device=self.device)
+    return resynthesize(self.vocoder_for(domain), wave).cpu()
 
 @patch
-def to_audio(self: CycleGAN, features, state: dict, length: int) -> torch.Tensor:
-    "Audio of `length` samples from one item's features and scale state, by the model's vocoder."
-    return self.vocoder(features, state, length)
+def vocoder_for(self: CycleGAN, domain: str) -> Vocoder:
+    "The vocoder that makes audio of `domain`: Griffin-Lim for all (a model with learned vocoders has its own)."
+    domain_index(self.config.domains, domain)
+    return self.vocoder
 
 @patch
 @torch.no_grad()
@@ -213,7 +224,8 @@ def write_samples(self: CycleGAN, folder, batch: dict) -> Path:
     for name, f in s.items():
         source = batch['a' if name in ('a', 'fake_b') else 'b']   # a fake keeps its source's length and level
         state = {k: v[0].to(self.device) for k, v in source.items() if k in ('lo', 'hi')}
-        heard[labels[name]] = self.to_audio(f, state, state_length(source)).cpu().numpy()
+        vocoder = self.vocoder_for(a if name in ('a', 'fake_a') else b)
+        heard[labels[name]] = vocoder(f, state, state_length(source)).cpu().numpy()
         save(folder / f'{name}.wav', heard[labels[name]], self.config.sr)
     plot_spectrograms(heard, self.config.sr, folder / 'spectrograms.png')
     return folder

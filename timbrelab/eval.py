@@ -357,8 +357,11 @@ def score_output(pair: dict, output, source_track=None) -> dict:
                 lsd=log_spectral_distance(pair['target'], output) if paired else None,
                 mcd=mel_cepstral_distance(pair['target'], output, sr) if paired else None)
 
-def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, reference=None) -> list[dict]:
-    "One row per system: metrics averaged over `pairs`; `fd` against `reference` clips of the target (default: the pairs' targets)."
+def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, reference=None,
+             outputs: dict | None = None) -> list[dict]:
+    "One row per system: metrics averaged over `pairs`; `fd` against `reference` clips of the target (default: the "
+    "pairs' targets). "
+    "`outputs`, if given, receives each system's audio for every pair (to listen to, without making it again)."
     for name, judge in judges.items():
         if target not in judge.labels:
             raise ValueError(f"the {name} judge does not know {target!r}; it knows {judge.labels}")
@@ -368,13 +371,14 @@ def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, refere
     real, rows = embeddings(judges['cnn'], reference), []
     tracks = [f0_track(p['source'], p['sr']) for p in pairs]   # once per pair
     for name, system in systems.items():
-        outputs = [np.asarray(system(p), np.float32) for p in pairs]
-        scores = [score_output(p, y, track) for p, y, track in zip(pairs, outputs, tracks)]
+        heard = [np.asarray(system(p), np.float32) for p in pairs]
+        if outputs is not None: outputs[name] = heard
+        scores = [score_output(p, y, track) for p, y, track in zip(pairs, heard, tracks)]
         mean = {k: None if any(s[k] is None for s in scores) else float(np.mean([s[k] for s in scores]))
                 for k in scores[0]}
         pitch, rest = ({k: v for k, v in mean.items() if (k in PITCH_METRICS) == keep} for keep in (True, False))
-        rows.append(dict(system=name, **pitch, **judge_clips(judges, outputs, target),
-                         fd=frechet_distance(embeddings(judges['cnn'], outputs), real), **rest))
+        rows.append(dict(system=name, **pitch, **judge_clips(judges, heard, target),
+                         fd=frechet_distance(embeddings(judges['cnn'], heard), real), **rest))
     return rows
 
 # %% ../nbs/50_eval.ipynb #734d4f95

@@ -18,6 +18,7 @@ from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
 from .protocol import TransferModel, choose, read_checkpoint
 from .template import Template, TemplateConfig
+from .timbretron import TimbreTron, TimbreTronConfig
 from .umtn import UMTN, UMTNConfig
 
 # %% auto #0
@@ -36,6 +37,9 @@ MODELS = dict(
     template=Registered(Template, TemplateConfig, dict(gl_iters=4)),
     umtn=Registered(UMTN, UMTNConfig, dict(enc_layers=2, enc_cycle=2, enc_channels=8, latent=4, pool=64, dec_layers=4,
                                            dec_cycle=4, dec_channels=8, classifier_channels=8, stream_seconds=0.1)),
+    timbretron=Registered(TimbreTron, TimbreTronConfig, dict(width=4, n_blocks=1, d_width=8, pool_size=3, gl_iters=4,
+                                                             stage='vocoder', voc_layers=2, voc_cycle=2, voc_channels=4,
+                                                             voc_cond=4, stream_seconds=0.05)),
 )
 
 def build_model(name: str, **config) -> TransferModel:

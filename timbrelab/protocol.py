@@ -12,9 +12,13 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from .audio import save
+from .data import DOMAIN_KEYS
+from .views import plot_spectrograms
+
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'choose', 'TransferModel', 'check_config', 'domain_index', 'source_and_target', 'as_devices',
-           'to_device', 'one_device', 'rank_seed', 'freeze', 'held', 'read_checkpoint']
+           'to_device', 'one_device', 'rank_seed', 'freeze', 'held', 'read_checkpoint', 'write_audio_samples']
 
 # %% ../nbs/06_protocol.ipynb #74a19dbc
 def choose(registry: dict, name: str, what: str):
@@ -131,3 +135,20 @@ def read_checkpoint(path) -> dict:
     if not isinstance(ckpt, dict) or not set(CHECKPOINT_KEYS) <= set(ckpt):
         raise ValueError(f"{path} is not a timbrelab checkpoint (it lacks {' / '.join(CHECKPOINT_KEYS)})")
     return ckpt
+
+# %% ../nbs/06_protocol.ipynb #p0000002
+@torch.no_grad()
+def write_audio_samples(model, folder, batch: dict) -> Path:
+    "The first clip of each domain of an audio `batch`, its `reconstruct`ion and its `transfer` to the next domain "
+    "(`D.wav`, `D-reconstructed.wav`, `D-to-E.wav`), and their spectrograms (`spectrograms.png`), into `folder`."
+    folder, c, heard = Path(folder), model.config, {}
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, item in batch.items():
+        i = DOMAIN_KEYS.index(key)
+        d, t, wave = c.domains[i], c.domains[(i + 1) % len(c.domains)], item['audio'][0]
+        for name, audio in ((d, wave), (f'{d}-reconstructed', model.reconstruct(wave, d)),
+                            (f'{d}-to-{t}', model.transfer(wave, t, d))):
+            heard[name] = audio.cpu().numpy()
+            save(folder / f'{name}.wav', heard[name], c.sr)
+    plot_spectrograms(heard, c.sr, folder / 'spectrograms.png')
+    return folder

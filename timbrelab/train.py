@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_train.ipynb #4ca26ed1
 from __future__ import annotations
-import json, math, os, shutil, tempfile, warnings
+import json, math, os, shutil, tempfile, time, warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,6 +65,7 @@ class Trainer:
         self.model, self.run, self.model_name = model, Path(run_dir), model_name
         self.data = shard(data, self.rank, self.world, c.domain_per_rank) if parallel else data
         self.step, self.checkpoint, self.initialised, self.spread = 0, self.run / 'ckpt' / 'last.pt', None, 0.0
+        self.seconds = 0.0   # training time so far, over every session of the run
         resume = self.check_folder(resume, overwrite)
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
         torch.set_num_threads(c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared)))
@@ -102,7 +103,7 @@ def save_state(self: Trainer):
     save_atomic(dict(to_device(state, 'cpu'), step=self.step, model_name=self.model_name,
                      model_config=asdict(self.model.config), train_config=asdict(self.config),
                      schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, rng=_rng_state(),
-                     replicas=dict(world=self.world, spread=self.spread)), self.checkpoint)
+                     replicas=dict(world=self.world, spread=self.spread), seconds=self.seconds), self.checkpoint)
 
 @patch
 def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
@@ -167,7 +168,7 @@ def restore(self: Trainer, path):
     for k, o in self.model.optimizers.items(): o.load_state_dict(ckpt['optimizers'][k])   # onto the parameters' devices
     for k, s in self.schedulers.items(): s.load_state_dict(ckpt['schedulers'][k])
     _set_rng_state(ckpt['rng'])
-    self.step = ckpt['step']
+    self.step, self.seconds = ckpt['step'], ckpt.get('seconds', 0.0)
 
 @patch
 def initialise(self: Trainer, path) -> dict:
@@ -224,7 +225,7 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
     batches = self.batches()
     for _ in tqdm(range(self.step, until), initial=self.step, total=self.config.steps, desc=self.model_name,
                   disable=None if writes else True):
-        batch = next(batches)
+        start, batch = time.perf_counter(), next(batches)
         losses = self.model.train_step(batch, self.step)
         if self.world > 1: losses = mean_over_ranks(losses)           # every rank logs, and stops on, the same numbers
         if not all(math.isfinite(v) for v in losses.values()):
@@ -232,7 +233,7 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
             raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}; the batch is in {self.run / 'nan-batch.pt'}, "
                                      f"the last good checkpoint in {self.checkpoint}")
         for s in self.schedulers.values(): s.step()
-        self.step += 1
+        self.step, self.seconds = self.step + 1, self.seconds + time.perf_counter() - start
         checkpoint = self.step % self.config.checkpoint_every == 0 or self.step == until
         if checkpoint and self.world > 1: self.check_replicas()
         if not writes: continue

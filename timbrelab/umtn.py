@@ -14,11 +14,10 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
-from .audio import mu_law_decode, mu_law_encode, random_pitch_shift, save
+from .audio import mu_law_encode, random_pitch_shift
 from .data import DOMAIN_KEYS, EpochLoader, unpaired_batches
 from .parallel import Split, place
-from .protocol import check_config, choose, domain_index, held, rank_seed
-from .views import plot_spectrograms
+from .protocol import check_config, choose, domain_index, held, rank_seed, write_audio_samples
 from .wavenet import WaveNet
 
 # %% auto #0
@@ -300,23 +299,9 @@ def decode(self: UMTN, z, domain: str, length: int) -> torch.Tensor:
     "`length` samples of `domain` from the latent `z` `(1, latent, frames)`: cut into streams of `stream_seconds` "
     "that overlap by a quarter, generated at once as one batch by the cached WaveNet, cross-faded; on the CPU."
     c, name = self.config, self.decoder_name(domain)
+    net, index = self.decoder(domain)
     span = max(2, round(c.stream_seconds * c.sr / c.pool))                     # frames per stream
-    overlap, frames = span // 4, z.shape[-1]
-    starts = list(range(0, max(frames - overlap, 1), span - overlap))
-    z = F.pad(self.split.move(z, 'encoder', name, 'inference'), (0, starts[-1] + span - frames), mode='replicate')
-    net, domains = self.decoder(domain, len(starts))
-    cond = torch.cat([z[..., s:s + span] for s in starts])
-    x = net.generate(span * c.pool, cond=cond, domain=domains, temperature=c.temperature, seed=c.seed).cpu()
-    n, fade = span * c.pool, overlap * c.pool
-    ramp = torch.ones(n)
-    ramp[:fade] = torch.linspace(0, 1, fade + 2)[1:-1]
-    out, weight = torch.zeros(starts[-1] * c.pool + n), torch.zeros(starts[-1] * c.pool + n)
-    for k, (s, y) in enumerate(zip(starts, mu_law_decode(x, net.n_classes - 1))):
-        w = ramp.clone() if k else torch.ones(n)
-        if k < len(starts) - 1: w = w * ramp.flip(0)
-        out[s * c.pool:s * c.pool + n] += y * w
-        weight[s * c.pool:s * c.pool + n] += w
-    return (out / weight)[:length]
+    return net.stream(self.split.move(z, 'encoder', name, 'inference'), length, span, index, c.temperature, c.seed)
 
 @patch
 def transfer(self: UMTN, wave, target: str, source: str | None = None) -> torch.Tensor:
@@ -333,18 +318,6 @@ def reconstruct(self: UMTN, wave, domain: str) -> torch.Tensor:
 
 # %% ../nbs/32_umtn.ipynb #u0000026
 @patch
-@torch.no_grad()
 def write_samples(self: UMTN, folder, batch: dict) -> Path:
-    "The first clip of each domain of `batch`, its reconstruction and its transfer to the next domain "
-    "(`D.wav`, `D-reconstructed.wav`, `D-to-E.wav`), and their spectrograms (`spectrograms.png`)."
-    folder, c, heard = Path(folder), self.config, {}
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, item in batch.items():
-        i = DOMAIN_KEYS.index(key)
-        d, t, wave = c.domains[i], c.domains[(i + 1) % len(c.domains)], item['audio'][0]
-        for name, audio in ((d, wave), (f'{d}-reconstructed', self.reconstruct(wave, d)),
-                            (f'{d}-to-{t}', self.transfer(wave, t))):
-            heard[name] = audio.numpy()
-            save(folder / f'{name}.wav', heard[name], c.sr)
-    plot_spectrograms(heard, c.sr, folder / 'spectrograms.png')
-    return folder
+    "The first clip of each domain, its reconstruction and its transfer to the next (`protocol.write_audio_samples`)."
+    return write_audio_samples(self, folder, batch)

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
+from .audio import mu_law_decode
+
 # %% auto #0
 __all__ = ['CausalConv1d', 'WaveNet']
 
@@ -216,3 +218,32 @@ def _cached_steps(self: WaveNet, x, up, domain, chunk: int = 1024):
         for bias, weight in w['head']: out = torch.addmm(bias, out.relu(), weight)
         return out
     return step
+
+# %% ../nbs/20_wavenet.ipynb #st0002
+def _fades(n: int, fade: int, first: bool, last: bool) -> torch.Tensor:
+    "Weights of a piece of `n` samples: rising over the first `fade` (unless `first`), falling over the last (unless `last`)."
+    w, ramp = torch.ones(n), torch.linspace(0, 1, fade + 2)[1:-1]
+    if not first: w[:fade] = ramp
+    if not last: w[n - fade:] = w[n - fade:] * ramp.flip(0)
+    return w
+
+@patch
+@torch.inference_mode()
+def stream(self: WaveNet, cond, length: int, span: int, domain=None, temperature: float = 1.0, seed: int = 0):
+    "`length` samples of audio (on the CPU) for frames `cond` `(1, cond_channels, frames)`: cut into pieces of `span` "
+    "frames overlapping by a quarter, generated at once as one batch of streams, cross-faded; `domain` one index."
+    _check(cond is not None and cond.dim() == 3 and len(cond) == 1,
+           "`stream` takes the frames of one clip, (1, channels, frames)")
+    _check(span >= 2, f"`span` must be at least 2 frames, got {span}")
+    overlap, frames, hop = span // 4, cond.shape[-1], self.hop
+    starts = list(range(0, max(frames - overlap, 1), span - overlap))
+    cond = F.pad(cond, (0, starts[-1] + span - frames), mode='replicate')
+    domain = None if domain is None else torch.full((len(starts),), int(domain), device=cond.device)
+    x = self.generate(span * hop, cond=torch.cat([cond[..., s:s + span] for s in starts]), domain=domain,
+                      temperature=temperature, seed=seed).cpu()
+    n, out, weight = span * hop, torch.zeros(starts[-1] * hop + span * hop), torch.zeros(starts[-1] * hop + span * hop)
+    for k, (s, y) in enumerate(zip(starts, mu_law_decode(x, self.n_classes - 1))):
+        w = _fades(n, overlap * hop, k == 0, k == len(starts) - 1)
+        out[s * hop:s * hop + n] += y * w
+        weight[s * hop:s * hop + n] += w
+    return (out / weight)[:length]
