@@ -221,7 +221,7 @@ def _cached_steps(self: WaveNet, x, up, domain, chunk: int = 1024):
 
 # %% ../nbs/20_wavenet.ipynb #st0002
 def _fades(n: int, fade: int, first: bool, last: bool) -> torch.Tensor:
-    "Weights of a piece of `n` samples: rising over the first `fade` (unless `first`), falling over the last (unless `last`)."
+    "Weights of `n` samples: a ramp up over the first `fade` unless `first`, down over the last unless `last`."
     w, ramp = torch.ones(n), torch.linspace(0, 1, fade + 2)[1:-1]
     if not first: w[:fade] = ramp
     if not last: w[n - fade:] = w[n - fade:] * ramp.flip(0)
