@@ -360,8 +360,7 @@ def score_output(pair: dict, output, source_track=None) -> dict:
 def evaluate(systems: dict, pairs: list[dict], judges: dict, target: str, reference=None,
              outputs: dict | None = None) -> list[dict]:
     "One row per system: metrics averaged over `pairs`; `fd` against `reference` clips of the target (default: the "
-    "pairs' targets). "
-    "`outputs`, if given, receives each system's audio for every pair (to listen to, without making it again)."
+    "pairs' targets). `outputs`, if given, receives each system's audio for every pair (to hear without remaking)."
     for name, judge in judges.items():
         if target not in judge.labels:
             raise ValueError(f"the {name} judge does not know {target!r}; it knows {judge.labels}")

@@ -18,7 +18,8 @@ from .views import plot_spectrograms
 
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'choose', 'TransferModel', 'check_config', 'domain_index', 'source_and_target', 'as_devices',
-           'to_device', 'one_device', 'rank_seed', 'freeze', 'held', 'read_checkpoint', 'write_audio_samples']
+           'to_device', 'one_device', 'rank_seed', 'freeze', 'held', 'read_checkpoint', 'audio_domains',
+           'write_audio_samples']
 
 # %% ../nbs/06_protocol.ipynb #74a19dbc
 def choose(registry: dict, name: str, what: str):
@@ -137,6 +138,14 @@ def read_checkpoint(path) -> dict:
     return ckpt
 
 # %% ../nbs/06_protocol.ipynb #p0000002
+def audio_domains(domains: dict, config) -> list:
+    "The slices of each of `config.domains` in `domains` ({name: AudioSlices}), in that order, each checked to be at "
+    "`config.sr`."
+    slices = [choose(domains, d, 'training domain') for d in config.domains]
+    for d, s in zip(config.domains, slices):
+        if s.sr != config.sr: raise ValueError(f"the {d} slices are at {s.sr} Hz; this model works at sr={config.sr}")
+    return slices
+
 @torch.no_grad()
 def write_audio_samples(model, folder, batch: dict) -> Path:
     "The first clip of each domain of an audio `batch`, its `reconstruct`ion and its `transfer` to the next domain "

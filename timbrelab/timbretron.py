@@ -14,7 +14,7 @@ from torch import nn
 from .cyclegan import REPRESENTATIONS, CycleGAN, CycleGANConfig
 from .data import DOMAIN_KEYS, EpochLoader, unpaired_batches
 from .parallel import Split
-from .protocol import choose, domain_index, write_audio_samples
+from .protocol import audio_domains, choose, domain_index, write_audio_samples
 from .spectral import silent_frames
 from .vocoders import Vocoder, WaveNetVocoder
 
@@ -76,10 +76,7 @@ def training_data(self: TimbreTron, domains: dict, batch_size: int, num_workers:
     "Stage cyclegan: the CycleGAN's feature batches. Stage vocoder: balanced raw audio slices of every domain."
     c = self.config
     if c.stage == 'cyclegan': return CycleGAN.training_data(self, domains, batch_size, num_workers, seed)
-    slices = [choose(domains, d, 'training domain') for d in c.domains]
-    for d, s in zip(c.domains, slices):
-        if s.sr != c.sr: raise ValueError(f"the {d} slices are at {s.sr} Hz; this model works at sr={c.sr}")
-    return unpaired_batches(slices, batch_size, num_workers, seed)
+    return unpaired_batches(audio_domains(domains, c), batch_size, num_workers, seed)
 
 @patch
 @torch.no_grad()

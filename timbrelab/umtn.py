@@ -17,7 +17,7 @@ from torch import nn
 from .audio import mu_law_encode, random_pitch_shift
 from .data import DOMAIN_KEYS, EpochLoader, unpaired_batches
 from .parallel import Split, place
-from .protocol import check_config, choose, domain_index, held, rank_seed, write_audio_samples
+from .protocol import audio_domains, check_config, choose, domain_index, held, rank_seed, write_audio_samples
 from .wavenet import WaveNet
 
 # %% auto #0
@@ -201,10 +201,9 @@ MIN_SHIFTED = 4096   # samples: `random_pitch_shift` shifts an interval at least
 def training_data(self: UMTN, domains: dict, batch_size: int, num_workers: int = 0, seed: int = 0) -> EpochLoader:
     "Balanced batches of raw audio slices `{'a': {'audio': (batch, samples), ...}, 'b': ...}`, keys in "
     "`config.domains` order."
-    c, slices = self.config, [choose(domains, d, 'training domain') for d in self.config.domains]
+    c, slices = self.config, audio_domains(domains, self.config)
     for d, s in zip(c.domains, slices):
         n = round(s.seconds * s.sr)
-        if s.sr != c.sr: raise ValueError(f"the {d} slices are at {s.sr} Hz; this model works at sr={c.sr}")
         if c.shift_semitones and n < MIN_SHIFTED:
             raise ValueError(f"the {d} slices hold {n} samples; the pitch-shift augmentation needs {MIN_SHIFTED} "
                              f"({MIN_SHIFTED / c.sr:.3f} s at {c.sr} Hz): longer `seconds`, or shift_semitones=0")

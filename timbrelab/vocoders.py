@@ -13,7 +13,7 @@ from torch import nn
 from .audio import mu_law_encode
 from .griffinlim import reconstruct
 from .spectral import Representation
-from .wavenet import WaveNet
+from .wavenet import WaveNet, _check
 
 # %% auto #0
 __all__ = ['Vocoder', 'GriffinLim', 'resynthesize', 'WaveNetVocoder']
@@ -45,9 +45,6 @@ def resynthesize(vocoder: Vocoder, wave) -> torch.Tensor:
     return vocoder(features, state, wave.shape[-1])
 
 # %% ../nbs/21_vocoders.ipynb #wv000002
-def _check(ok: bool, message: str):
-    if not ok: raise ValueError(message)
-
 class WaveNetVocoder(nn.Module):
     "A vocoder by a WaveNet conditioned on `rep`'s frames (their log-magnitude, projected to `cond_channels` at frame "
     "rate); trained teacher-forced on real audio (`loss`), generating long inputs as parallel streams."

@@ -241,7 +241,8 @@ def stream(self: WaveNet, cond, length: int, span: int, domain=None, temperature
     domain = None if domain is None else torch.full((len(starts),), int(domain), device=cond.device)
     x = self.generate(span * hop, cond=torch.cat([cond[..., s:s + span] for s in starts]), domain=domain,
                       temperature=temperature, seed=seed).cpu()
-    n, out, weight = span * hop, torch.zeros(starts[-1] * hop + span * hop), torch.zeros(starts[-1] * hop + span * hop)
+    n = span * hop
+    out, weight = torch.zeros(starts[-1] * hop + n), torch.zeros(starts[-1] * hop + n)
     for k, (s, y) in enumerate(zip(starts, mu_law_decode(x, self.n_classes - 1))):
         w = _fades(n, overlap * hop, k == 0, k == len(starts) - 1)
         out[s * hop:s * hop + n] += y * w
