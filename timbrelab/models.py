@@ -18,6 +18,7 @@ from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
 from .protocol import TransferModel, choose, read_checkpoint
 from .template import Template, TemplateConfig
+from .hybrid import Hybrid, HybridConfig
 from .timbretron import TimbreTron, TimbreTronConfig
 from .umtn import UMTN, UMTNConfig
 
@@ -40,6 +41,9 @@ MODELS = dict(
     timbretron=Registered(TimbreTron, TimbreTronConfig, dict(width=4, n_blocks=1, d_width=8, pool_size=3, gl_iters=4,
                                                              stage='vocoder', voc_layers=2, voc_cycle=2, voc_channels=4,
                                                              voc_cond=4, stream_seconds=0.05)),
+    hybrid=Registered(Hybrid, HybridConfig, dict(hop_length=32, width=4, n_blocks=1, latent=4, dec_layers=4,
+                                                 dec_cycle=4, dec_channels=8, classifier_channels=8,
+                                                 stream_seconds=0.1)),
 )
 
 def build_model(name: str, **config) -> TransferModel:

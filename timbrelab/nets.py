@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['ResidualBlock', 'HarmonicStack', 'ResnetGenerator', 'UnetGenerator', 'PatchDiscriminator', 'Conv1dDiscriminator',
-           'TimbralDiscriminator']
+__all__ = ['ResidualBlock', 'HarmonicStack', 'resnet_encoder', 'resnet_decoder', 'ResnetGenerator', 'UnetGenerator',
+           'PatchDiscriminator', 'Conv1dDiscriminator', 'TimbralDiscriminator']
 
 # %% ../nbs/11_nets.ipynb #83c375dd
 def _conv(i, o, k=3, stride=1):
@@ -54,16 +54,25 @@ def _padded(net, x, multiple: int):
     return net(x)[..., :h, :w]
 
 # %% ../nbs/11_nets.ipynb #02f9c75c
+def resnet_encoder(channels: int = 1, width: int = 32, n_blocks: int = 6) -> list:
+    "The ResNet generator's down path: 7x7 stem, two stride-2 convolutions (each axis to a quarter, rounded up), "
+    "`n_blocks` residual blocks at `4 * width` channels. Layers, to put in a `nn.Sequential`."
+    if n_blocks < 0 or width < 1: raise ValueError(f"need n_blocks >= 0 and width >= 1, got {n_blocks}, {width}")
+    return [*_conv(channels, width, 7), *_conv(width, 2 * width, 3, 2), *_conv(2 * width, 4 * width, 3, 2),
+            *[ResidualBlock(4 * width) for _ in range(n_blocks)]]
+
+def resnet_decoder(width: int = 32, channels: int = 1) -> list:
+    "Its up path: two nearest-neighbour up-samplings by 2, a 7x7 convolution to `channels`, tanh."
+    return [*_up(4 * width, 2 * width), *_up(2 * width, width), nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7),
+            nn.Tanh()]
+
 class ResnetGenerator(nn.Module):
-    "ResNet generator: 7x7 stem, 2 down-samplings, `n_blocks` residual blocks, 2 nearest-neighbour up-samplings, tanh."
+    "ResNet generator: `resnet_encoder` (7x7 stem, 2 down-samplings, `n_blocks` residual blocks), `resnet_decoder`."
     def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,)):
         super().__init__()
-        if n_blocks < 0 or width < 1: raise ValueError(f"need n_blocks >= 0 and width >= 1, got {n_blocks}, {width}")
         self.stack = HarmonicStack(harmonics)
-        self.net = nn.Sequential(*_conv(channels * len(self.stack.harmonics), width, 7),
-                                 *_conv(width, 2 * width, 3, 2), *_conv(2 * width, 4 * width, 3, 2),
-                                 *[ResidualBlock(4 * width) for _ in range(n_blocks)], *_up(4 * width, 2 * width), *_up(2 * width, width),
-                                 nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh())
+        self.net = nn.Sequential(*resnet_encoder(channels * len(self.stack.harmonics), width, n_blocks),
+                                 *resnet_decoder(width, channels))
 
     def forward(self, x): return _padded(self.net, self.stack(x), 4)
 

@@ -21,18 +21,16 @@ from .protocol import audio_domains, check_config, choose, domain_index, held, r
 from .wavenet import WaveNet
 
 # %% auto #0
-__all__ = ['CONFUSIONS', 'MIN_SHIFTED', 'UMTNConfig', 'Encoder', 'DomainClassifier', 'reverse_gradient', 'ramp', 'UMTN']
+__all__ = ['CONFUSIONS', 'MIN_SHIFTED', 'LatentConfig', 'UMTNConfig', 'Encoder', 'DomainClassifier', 'reverse_gradient', 'ramp',
+           'UMTN']
 
 # %% ../nbs/32_umtn.ipynb #u0000006
 @dataclass
-class UMTNConfig:
+class LatentConfig:
+    "What a model with one latent for every domain and WaveNet decoders sets, whatever its encoder."
     domains: tuple = ('clarinet', 'violin')  # one decoder (or embedding row) per domain
     sr: int = 16000
-    enc_layers: int = 8            # encoder: non-causal residual layers, kernel 3,
-    enc_cycle: int = 8             # ... dilations 1, 2, ..., 2**(enc_cycle-1)
-    enc_channels: int = 32
     latent: int = 16               # latent channels
-    pool: int = 256                # samples averaged into one latent frame
     dec_layers: int = 16           # each decoder: a WaveNet with these layers, dilation cycle and channels
     dec_cycle: int = 8
     dec_channels: int = 32
@@ -49,15 +47,22 @@ class UMTNConfig:
     new_from: str | None = None    # a trained domain whose decoder (or embedding row) the new domains start from
     seed: int = 0
 
+@dataclass
+class UMTNConfig(LatentConfig):
+    enc_layers: int = 8            # encoder: non-causal residual layers, kernel 3,
+    enc_cycle: int = 8             # ... dilations 1, 2, ..., 2**(enc_cycle-1)
+    enc_channels: int = 32
+    pool: int = 256                # samples averaged into one latent frame
+
 CONFUSIONS = ('alternate', 'reversal')
 
 # %% ../nbs/32_umtn.ipynb #u0000008
 class Encoder(nn.Module):
-    "Raw audio `(batch, samples)` to a slow latent `(batch, latent, ⌈samples / pool⌉)`: non-causal dilated "
-    "residual convolutions (kernel 3, ReLU), a 1×1 to the latent, an average over every `pool` samples."
+    "Raw audio `(batch, samples)` to a slow latent `(batch, latent, ⌈samples / hop⌉)`: non-causal dilated "
+    "residual convolutions (kernel 3, ReLU), a 1×1 to the latent, an average over every `hop = pool` samples."
     def __init__(self, n_layers: int = 8, cycle: int = 8, channels: int = 32, latent: int = 16, pool: int = 256):
         super().__init__()
-        self.dilations, self.pool = [2 ** (i % cycle) for i in range(n_layers)], pool
+        self.dilations, self.hop = [2 ** (i % cycle) for i in range(n_layers)], pool
         self.start = nn.Conv1d(1, channels, 3, padding=1)
         self.convs = nn.ModuleList(nn.Conv1d(channels, channels, 3, dilation=d, padding=d) for d in self.dilations)
         self.mixes = nn.ModuleList(nn.Conv1d(channels, channels, 1) for _ in self.dilations)
@@ -69,9 +74,9 @@ class Encoder(nn.Module):
         return 3 + 2 * sum(self.dilations)
 
     def forward(self, wave):
-        h = self.start(F.pad(wave, (0, -wave.shape[-1] % self.pool))[:, None])   # zeros up to whole frames
+        h = self.start(F.pad(wave, (0, -wave.shape[-1] % self.hop))[:, None])   # zeros up to whole frames
         for conv, mix in zip(self.convs, self.mixes): h = h + mix(F.relu(conv(F.relu(h))))
-        return F.avg_pool1d(self.to_latent(h), self.pool)
+        return F.avg_pool1d(self.to_latent(h), self.hop)
 
 # %% ../nbs/32_umtn.ipynb #u0000012
 class DomainClassifier(nn.Module):
@@ -111,10 +116,11 @@ class UMTN(nn.Module):
         choose(dict.fromkeys(CONFUSIONS), c.confusion, 'confusion scheme')
         self.trained = _trained_domains(c)
         torch.manual_seed(c.seed)
-        self.encoder = Encoder(c.enc_layers, c.enc_cycle, c.enc_channels, c.latent, c.pool)
+        self.encoder = self.make_encoder()
         self.classifier = DomainClassifier(c.latent, len(c.domains), c.classifier_channels)
         wavenet = lambda n_domains: WaveNet(c.dec_layers, c.dec_cycle, c.dec_channels, c.dec_channels,
-                                            cond_channels=c.latent, hop=c.pool, n_domains=n_domains)
+                                            cond_channels=c.latent, hop=self.encoder.hop,
+                                            n_domains=n_domains)
         self.decoders = nn.ModuleDict({'shared': wavenet(len(c.domains))} if c.shared_decoder
                                       else {d: wavenet(0) for d in c.domains})
         self.loss_names = ('recon',) if c.new_domains else ('recon', 'confusion', 'accuracy')
@@ -122,6 +128,11 @@ class UMTN(nn.Module):
         self.optimizers = self.make_optimizers()
         self.groups = (('encoder', 'classifier'),) + tuple((f'decoder_{k}',) for k in self.decoders)
         self.split = Split(self.groups)
+
+    def make_encoder(self) -> nn.Module:
+        "Audio `(batch, samples)` to the latent `(batch, latent, frames)`, one frame per `hop` samples."
+        c = self.config
+        return Encoder(c.enc_layers, c.enc_cycle, c.enc_channels, c.latent, c.pool)
 
     @property
     def nets(self) -> dict: return dict(encoder=self.encoder, classifier=self.classifier,
@@ -138,7 +149,7 @@ class UMTN(nn.Module):
     def get_extra_state(self): return dict(domains=list(self.config.domains), shifts=self.shifts.get_state())
     def set_extra_state(self, state): self.shifts.set_state(state['shifts'])
 
-def _trained_domains(c: UMTNConfig) -> tuple:
+def _trained_domains(c: LatentConfig) -> tuple:
     "The domains whose audio trains the model: all, or the `new_domains` being added to a trained model."
     for d in c.new_domains: domain_index(c.domains, d, 'new domain')
     if c.new_domains and len(set(c.new_domains)) == len(c.domains):
@@ -299,7 +310,7 @@ def decode(self: UMTN, z, domain: str, length: int) -> torch.Tensor:
     "that overlap by a quarter, generated at once as one batch by the cached WaveNet, cross-faded; on the CPU."
     c, name = self.config, self.decoder_name(domain)
     net, index = self.decoder(domain)
-    span = max(2, round(c.stream_seconds * c.sr / c.pool))                     # frames per stream
+    span = max(2, round(c.stream_seconds * c.sr / self.encoder.hop))                     # frames per stream
     return net.stream(self.split.move(z, 'encoder', name, 'inference'), length, span, index, c.temperature, c.seed)
 
 @patch

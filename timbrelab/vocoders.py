@@ -16,7 +16,7 @@ from .spectral import Representation
 from .wavenet import WaveNet, _check
 
 # %% auto #0
-__all__ = ['Vocoder', 'GriffinLim', 'resynthesize', 'WaveNetVocoder']
+__all__ = ['Vocoder', 'GriffinLim', 'resynthesize', 'level_features', 'WaveNetVocoder']
 
 # %% ../nbs/21_vocoders.ipynb #3c72de5f
 @runtime_checkable
@@ -45,6 +45,13 @@ def resynthesize(vocoder: Vocoder, wave) -> torch.Tensor:
     return vocoder(features, state, wave.shape[-1])
 
 # %% ../nbs/21_vocoders.ipynb #wv000002
+def level_features(rep: Representation, features, state: dict) -> torch.Tensor:
+    "`rep`'s scaled `features` `(batch, bins, frames)` with the per-clip scaling undone by `state`: the log-magnitude "
+    "mapped so that the floor is -1 and unit magnitude +1, so the level is kept (what a WaveNet is conditioned on)."
+    lo, hi = (torch.as_tensor(state[k], device=features.device).reshape(-1, 1, 1) for k in ('lo', 'hi'))
+    log_magnitude = (features + 1) / 2 * (hi - lo).clamp_min(1e-6) + lo
+    return 1 - 2 * log_magnitude / math.log(rep.scale.eps)
+
 class WaveNetVocoder(nn.Module):
     "A vocoder by a WaveNet conditioned on `rep`'s frames (their log-magnitude, projected to `cond_channels` at frame "
     "rate); trained teacher-forced on real audio (`loss`), generating long inputs as parallel streams."
@@ -64,9 +71,7 @@ class WaveNetVocoder(nn.Module):
         "The WaveNet's frames `(batch, cond_channels, frames)` for features `(batch, bins, frames)` and their state."
         _check(features.dim() == 3 and features.shape[1] == self.n_bins,
                f"`features` must have shape (batch, {self.n_bins}, frames), got {tuple(features.shape)}")
-        lo, hi = (torch.as_tensor(state[k], device=features.device).reshape(-1, 1, 1) for k in ('lo', 'hi'))
-        log_magnitude = (features + 1) / 2 * (hi - lo).clamp_min(1e-6) + lo
-        return self.project(1 - 2 * log_magnitude / math.log(self.rep.scale.eps))
+        return self.project(level_features(self.rep, features, state))
 
     def loss(self, wave, features=None, noise: float = 0.0) -> torch.Tensor:
         "Teacher-forced cross-entropy (nats per sample) of `wave` `(batch, samples)` given its features: `rep(wave)`, "
