@@ -310,7 +310,7 @@ def decode(self: UMTN, z, domain: str, length: int) -> torch.Tensor:
     "that overlap by a quarter, generated at once as one batch by the cached WaveNet, cross-faded; on the CPU."
     c, name = self.config, self.decoder_name(domain)
     net, index = self.decoder(domain)
-    span = max(2, round(c.stream_seconds * c.sr / self.encoder.hop))                     # frames per stream
+    span = max(2, round(c.stream_seconds * c.sr / self.encoder.hop))   # frames per stream
     return net.stream(self.split.move(z, 'encoder', name, 'inference'), length, span, index, c.temperature, c.seed)
 
 @patch
