@@ -1,4 +1,4 @@
-# Two commands: `make demo` (the main job) and `make test` (every test).
+# Two commands: `make demo` (the main job) and `make test` (every test); `make compare` runs the leaderboard.
 # Both set up .venv on first use: the CPU torch wheel first, then the package.
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -10,7 +10,7 @@ RUN ?= demo-$(shell date +%Y%m%d-%H%M%S)
 DEMO_NB ?= nbs/train.ipynb
 DEMO_ARGS ?= -f configs/demo.yaml
 
-.PHONY: demo test setup lab clean-venv
+.PHONY: demo test compare setup lab clean-venv
 .DEFAULT_GOAL := test
 
 setup: $(VENV)/.installed
@@ -31,6 +31,12 @@ demo: setup
 	$(BIN)/papermill $(DEMO_NB) runs/$(RUN)/run.ipynb -p run_dir $(CURDIR)/runs/$(RUN) $(DEMO_ARGS); \
 	  status=$$?; $(BIN)/jupyter trust -y runs/$(RUN)/run.ipynb >/dev/null; exit $$status
 	@echo "run folder: runs/$(RUN)"
+
+# every registered model on both built-in corpora (configs/compare.yaml; about 8.5 hours of training on 2 cores)
+COMPARE_ARGS ?=
+compare:
+	$(MAKE) demo RUN=$(if $(filter command line,$(origin RUN)),$(RUN),compare-$(shell date +%Y%m%d-%H%M%S)) \
+	  DEMO_NB=nbs/compare.ipynb DEMO_ARGS="-f configs/compare.yaml $(COMPARE_ARGS)"
 
 lab: setup
 	$(BIN)/jupyter lab

@@ -104,7 +104,7 @@ def test_init_from_with_frozen_nets(repo_root, tmp_path):
     assert any(not torch.equal(a[k], b[k]) for k in a if k.startswith('G_BA.'))
 
 
-@pytest.mark.parametrize('notebook', ['train', 'evaluate', 'preview', 'timbretron'])
+@pytest.mark.parametrize('notebook', ['train', 'evaluate', 'preview', 'timbretron', 'compare'])
 def test_papermill_parses_every_parameter_line(repo_root, notebook, caplog):
     pm.inspect_notebook(str(repo_root / 'nbs' / f'{notebook}.ipynb'))
     assert not [r.getMessage() for r in caplog.records if r.levelname == 'WARNING'], caplog.text

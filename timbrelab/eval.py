@@ -25,7 +25,7 @@ from .audio import load
 from .data import AUDIO_EXTENSIONS, AudioFolder, corpus_domains, paired_files
 from .runs import markdown_table, save_atomic, torch_threads, write_json
 from .spectral import STFT, Mel
-from .synth import data_home
+from .synth import data_home, read_metadata
 from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
@@ -316,9 +316,16 @@ def loudness_l1(a, b, sr: int) -> float:
     return float(np.abs(a_weighted_loudness(a[:n], sr) - a_weighted_loudness(b[:n], sr)).mean())
 
 # %% ../nbs/50_eval.ipynb #627195fc
+def _scores(root) -> dict:
+    "`{file: Score}` of the clips whose notes `root/metadata.csv` lists (the built-in corpora's); empty without one."
+    try: return {Path(r['path']).resolve(): r['score'] for r in read_metadata(root)}
+    except (FileNotFoundError, KeyError, ValueError, TypeError): return {}
+
 def paired_clips(root, source: str, target: str, n: int | None = None, sr: int = 16000) -> list[dict]:
-    "The first `n` paired test clips of the corpus at `root`: one score played by `source` and by `target`, at `sr`."
-    return [dict(score_id=k, sr=sr, source=load(a, sr)[0], target=load(b, sr)[0])
+    "The first `n` paired test clips of the corpus at `root`: one score played by `source` and by `target`, at `sr`; "
+    "with the `score` (a `timbrelab.synth.Score`, or None) where the corpus's metadata has its notes."
+    scores = _scores(root)
+    return [dict(score_id=k, sr=sr, source=load(a, sr)[0], target=load(b, sr)[0], score=scores.get(a.resolve()))
             for k, a, b in paired_files(root, source, target)[:n]]
 
 def standard_systems(model=None, target: str | None = None, source: str | None = None, n_iter: int = 32) -> dict:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/39_models.ipynb #a19574ec
 from __future__ import annotations
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import librosa
@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
+from .ddsp import DDSP, DDSPConfig, in_its_octave, with_true_f0
 from .protocol import TransferModel, choose, read_checkpoint
 from .template import Template, TemplateConfig
 from .hybrid import Hybrid, HybridConfig
@@ -28,10 +29,12 @@ __all__ = ['MODELS', 'MIN_SECONDS', 'Registered', 'build_model', 'load_checkpoin
 # %% ../nbs/39_models.ipynb #44abab6e
 @dataclass(frozen=True)
 class Registered:
-    "A model in the registry: its class, its config class, and settings small enough to test it in a second."
+    "A model in the registry: its class, its config class, settings small enough to test it in a second, and any "
+    "variants the comparison scores beside it: `{name: fn(model, pair, target, source) -> audio, or None}`."
     model: type
     config: type
     tiny: dict
+    variants: dict = field(default_factory=dict)
 
 MODELS = dict(
     cyclegan=Registered(CycleGAN, CycleGANConfig, dict(width=4, n_blocks=1, d_width=8, pool_size=3, gl_iters=4)),
@@ -44,6 +47,9 @@ MODELS = dict(
     hybrid=Registered(Hybrid, HybridConfig, dict(hop_length=32, width=4, n_blocks=1, latent=4, dec_layers=4,
                                                  dec_cycle=4, dec_channels=8, classifier_channels=8,
                                                  stream_seconds=0.1)),
+    ddsp=Registered(DDSP, DDSPConfig, dict(n_harmonics=8, n_noise=9, hidden=16, mlp=16, mlp_layers=1,
+                                           reverb_seconds=0.01, fft_sizes=(512, 128)),
+                    {'true f0': with_true_f0, 'no octave shift': in_its_octave}),
 )
 
 def build_model(name: str, **config) -> TransferModel:

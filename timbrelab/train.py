@@ -23,7 +23,7 @@ from .protocol import choose, freeze, rank_seed, read_checkpoint, to_device
 from .runs import save_atomic, start_run, temporary, threads_for
 
 # %% auto #0
-__all__ = ['RESUMABLE', 'TRAIN_PARAMETERS', 'ONE_PARAMETER', 'TrainConfig', 'Trainer', 'prepare_run', 'main']
+__all__ = ['RESUMABLE', 'TRAIN_PARAMETERS', 'ONE_PARAMETER', 'TrainConfig', 'Trainer', 'prepare_run', 'stage_params', 'main']
 
 # %% ../nbs/40_train.ipynb #491a88e1
 @dataclass
@@ -250,7 +250,7 @@ TRAIN_PARAMETERS = dict(          # nbs/train.ipynb's parameters and their (tiny
     run_dir='', model='cyclegan', domains=['clarinet', 'violin'], corpus='synth',
     model_config={'width': 4, 'n_blocks': 1, 'd_width': 8, 'gl_iters': 8}, seconds=1.0, steps=3, batch_size=2, seed=0,
     devices='cpu', resume=False, overwrite=False, init_from='', freeze=[], checkpoint_every=50, sample_every=0,
-    eval_pairs=1, num_workers=0, threads=0, domain_per_rank=False, check_transfer=False)
+    eval_pairs=1, num_workers=0, threads=0, domain_per_rank=False, check_transfer=False, stages=[])
 
 def prepare_run(params: dict, devices=None) -> Trainer:
     "The trainer of a run of `params` (names of `TRAIN_PARAMETERS`), its model on `devices` (default: `params`'), "
@@ -259,6 +259,7 @@ def prepare_run(params: dict, devices=None) -> Trainer:
         raise ValueError(f"unknown parameter(s) {sorted(set(params) - set(TRAIN_PARAMETERS))}; "
                          f"known: {', '.join(TRAIN_PARAMETERS)}")
     p = {**TRAIN_PARAMETERS, **params}
+    if p['stages']: return _staged(p, devices)
     devices = p['devices'] if devices is None else devices
     if rank_and_world()[1] > 1 and not p['run_dir']:
         raise ValueError("a data-parallel run needs `run_dir`: every rank must name the same folder")
@@ -274,6 +275,25 @@ def prepare_run(params: dict, devices=None) -> Trainer:
     run = Path(p['run_dir'] or tempfile.mkdtemp(prefix='train-'))
     trainer = Trainer(net, data, run, p['model'], config, resume=p['resume'], overwrite=p['overwrite'])
     if trainer.rank == 0: start_run(run, p, devices)
+    return trainer
+
+def stage_params(p: dict, k: int) -> dict:
+    "Stage `k` of staged parameters `p`: its settings over the run's (`model_config` merged), started from the "
+    "previous stage's checkpoint, in `run_dir/stage-K`; the last stage is the run itself."
+    stage, run = p['stages'][k], Path(p['run_dir'])
+    return {**p, **stage, 'model_config': {**p['model_config'], **stage.get('model_config', {})}, 'stages': [],
+            'run_dir': str(run if k == len(p['stages']) - 1 else run / f'stage-{k}'), 'overwrite': False,
+            'init_from': str(run / f'stage-{k - 1}' / 'ckpt' / 'last.pt') if k else p['init_from']}
+
+def _staged(p: dict, devices) -> Trainer:
+    "Every stage of `p` but the last trained in turn (a finished one, on resume, is not trained again); the last "
+    "one's trainer, its folder's `config.json` the staged parameters."
+    p = dict(p, run_dir=p['run_dir'] or tempfile.mkdtemp(prefix='train-'))
+    run, first = Path(p['run_dir']), rank_and_world()[0] == 0
+    if p['overwrite'] and not p['resume'] and (run / 'config.json').is_file() and first: _empty(run)
+    for k in range(len(p['stages']) - 1): prepare_run(stage_params(p, k), devices).fit()
+    trainer = prepare_run(stage_params(p, len(p['stages']) - 1), devices)
+    if first: start_run(run, p, p['devices'] if devices is None else devices)
     return trainer
 
 # %% ../nbs/40_train.ipynb #2b2ab9ef
