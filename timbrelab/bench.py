@@ -30,9 +30,9 @@ __all__ = ['DEMO_PRESET', 'BENCHMARKS', 'best_time', 'report', 'bench_griffinlim
            'bench_wavenet', 'bench_wavenet_train', 'bench_ddp', 'main']
 
 # %% ../nbs/90_bench.ipynb #5ce9dfe8
-def best_time(fn, repeat: int = 1) -> float:
-    "Seconds of the fastest of `repeat` calls of `fn`, after one warm-up call."
-    fn()
+def best_time(fn, repeat: int = 1, warm_up: bool = True) -> float:
+    "Seconds of the fastest of `repeat` calls of `fn`, after one warm-up call (unless `warm_up` is False)."
+    if warm_up: fn()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/52_compare.ipynb #k0000003
 from __future__ import annotations
-import json, time
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -12,6 +12,7 @@ import torch
 import yaml
 
 import timbrelab
+from .bench import best_time
 from .models import MODELS
 from .protocol import read_checkpoint
 from .runs import markdown_table
@@ -88,12 +89,9 @@ def parameter_count(model) -> int:
 
 def real_time_factor(model, wave, target: str, source: str | None = None, repeats: int = 1) -> float:
     "Seconds `model.transfer` takes per second of the mono clip `wave` (at the model's rate): below 1 is real time."
-    wave, best = torch.as_tensor(wave, dtype=torch.float32), float('inf')
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.transfer(wave, target, source)
-        best = min(best, time.perf_counter() - start)
-    return best / (len(wave) / model.config.sr)
+    wave = torch.as_tensor(wave, dtype=torch.float32)
+    seconds = best_time(lambda: model.transfer(wave, target, source), repeats, warm_up=False)
+    return seconds / (len(wave) / model.config.sr)
 
 # %% ../nbs/52_compare.ipynb #k0000013
 COLUMNS = ('corpus', 'pair', 'system', 'rpa', 'target_prob', 'target_prob_cnn', 'target_prob_spectral',

@@ -22,9 +22,9 @@ from .protocol import write_audio_samples
 from .synth import Score, data_home, midi_to_hz
 
 # %% auto #0
-__all__ = ['QUANTILES', 'DDSPConfig', 'Controls', 'frames', 'upsample', 'harmonic_synth', 'noise_filters', 'filtered_noise',
-           'fft_convolve', 'mlp', 'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_loss', 'DDSP', 'WithControls',
-           'score_f0', 'with_true_f0', 'in_its_octave']
+__all__ = ['QUANTILES', 'DDSPConfig', 'Controls', 'frames', 'hz_to_midi', 'upsample', 'harmonic_synth', 'noise_filters',
+           'filtered_noise', 'fft_convolve', 'mlp', 'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_loss', 'DDSP',
+           'WithControls', 'score_f0', 'with_true_f0', 'in_its_octave']
 
 # %% ../nbs/35_ddsp.ipynb #d0000006
 @dataclass
@@ -62,6 +62,10 @@ class Controls(nn.Module):
 def frames(n: int, hop: int) -> int:
     "Control frames of a clip of `n` samples."
     return 1 + n // hop
+
+def hz_to_midi(hz) -> torch.Tensor:
+    "MIDI pitch of the frequencies `hz` (a tensor, Hz; A4 = 440 Hz = 69): the inverse of `timbrelab.synth.midi_to_hz`."
+    return 69 + 12 * torch.log2(hz / 440)
 
 # %% ../nbs/35_ddsp.ipynb #d0000012
 def upsample(x, n: int, hop: int) -> torch.Tensor:
@@ -116,7 +120,7 @@ def exp_sigmoid(x) -> torch.Tensor:
 
 def scaled_inputs(controls) -> tuple[torch.Tensor, torch.Tensor]:
     "f0 as MIDI / 127 and loudness as dB / 50 + 1, each `(batch, frames, 1)`, from controls `(batch, 3, frames)`."
-    midi = 69 + 12 * torch.log2(controls[:, 0].clamp_min(8.0) / 440)
+    midi = hz_to_midi(controls[:, 0].clamp_min(8.0))
     return (midi / 127)[..., None], (controls[:, 1] / 50 + 1)[..., None]
 
 class Decoder(nn.Module):
@@ -209,7 +213,7 @@ def set_statistics(self: DDSP, domain: str, controls):
     "Domain `domain`'s mean MIDI pitch and loudness quantiles over the voiced frames of `controls` `(3, frames)`."
     i, voiced = domain_index(self.config.domains, domain), controls[2].bool()
     if not voiced.any(): raise ValueError(f"no voiced frame in the {domain} training slices: pYIN heard no pitch")
-    self.pitch_mean[i] = (69 + 12 * torch.log2(controls[0][voiced] / 440)).mean()
+    self.pitch_mean[i] = hz_to_midi(controls[0][voiced]).mean()
     self.loudness_quantiles[i] = torch.quantile(controls[1][voiced], torch.linspace(0, 1, QUANTILES))
 
 # %% ../nbs/35_ddsp.ipynb #d0000027
@@ -237,7 +241,7 @@ def adjusted(self: DDSP, controls, target: str, octave_shift: bool | None = None
         raise ValueError(f"the {target} decoder has no statistics: train the model first")
     if not voiced.any(): return out
     if self.config.octave_shift if octave_shift is None else octave_shift:
-        octaves = torch.round((self.pitch_mean[t] - (69 + 12 * torch.log2(controls[0][voiced] / 440)).mean()) / 12)
+        octaves = torch.round((self.pitch_mean[t] - hz_to_midi(controls[0][voiced]).mean()) / 12)
         out[0] = controls[0] * 2 ** octaves
     loud = controls[1][voiced]
     rank = (loud[:, None] > loud[None]).sum(1) / max(len(loud) - 1, 1)          # 0 the quietest, 1 the loudest
