@@ -4,7 +4,8 @@
 
 # %% ../nbs/90_bench.ipynb #009e9d2b
 from __future__ import annotations
-import copy, itertools, os, subprocess, sys, tempfile, time, types
+import copy, itertools, os, platform, subprocess, sys, tempfile, time, types
+from contextlib import contextmanager
 from pathlib import Path
 
 import librosa
@@ -18,25 +19,18 @@ from torch.utils.data import DataLoader
 
 from .data import AudioFolder, Features
 from .griffinlim import griffinlim, sc_db
-from .models import build_model
+from .compare import cell_params, real_time_factor, train_cell
+from .models import MODELS, build_model, load_checkpoint
 from .protocol import choose
-from .runs import markdown_table
+from .runs import available_cores, best_time, environment, markdown_table, threads_for, torch_threads
 from .spectral import CQT, STFT
 from .synth import clip_batch, default_dataset
 from .wavenet import WaveNet
 
 # %% auto #0
-__all__ = ['DEMO_PRESET', 'BENCHMARKS', 'best_time', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
-           'bench_wavenet', 'bench_wavenet_train', 'bench_ddp', 'main']
-
-# %% ../nbs/90_bench.ipynb #5ce9dfe8
-def best_time(fn, repeat: int = 1, warm_up: bool = True) -> float:
-    "Seconds of the fastest of `repeat` calls of `fn`, after one warm-up call (unless `warm_up` is False)."
-    if warm_up: fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
-    return min(times)
+__all__ = ['DEMO_PRESET', 'BENCHMARKS', 'TABLES', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
+           'bench_wavenet', 'bench_wavenet_train', 'bench_ddp', 'busy_neighbour', 'bench_neighbour', 'bench_transfer',
+           'benchmarks_markdown', 'main']
 
 # %% ../nbs/90_bench.ipynb #b6b5c34e
 def report(rows: list[dict], result: dict) -> str:
@@ -63,7 +57,8 @@ def bench_griffinlim(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, n
 # %% ../nbs/90_bench.ipynb #b3930190
 def bench_cqt(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, hop_length: int = 256, n_bins: int = 84,
               bins_per_octave: int = 12, n_iter: int = 32, repeat: int = 3) -> dict:
-    "Forward CQT vs librosa.cqt (time, agreement) and CQT Griffin-Lim vs librosa.griffinlim_cqt (time, convergence)."
+    "Forward CQT vs librosa.cqt (time, agreement) and CQT Griffin-Lim vs librosa.griffinlim_cqt (time, convergence): "
+    "at the same iterations, and with the fewest iterations of ours that converge as far as librosa's."
     clips = clip_batch(n_clips, seconds, sr)
     kw = dict(sr=sr, hop_length=hop_length, fmin=librosa.note_to_hz('C1'), bins_per_octave=bins_per_octave)
     cqt, wave, length, out = CQT(sr, hop_length, n_bins=n_bins, bins_per_octave=bins_per_octave), torch.tensor(clips), clips.shape[-1], {}
@@ -71,14 +66,26 @@ def bench_cqt(n_clips: int = 16, seconds: float = 4.0, sr: int = 22050, hop_leng
     t_fwd_ref = best_time(lambda: out.update(C_ref=np.abs(librosa.cqt(clips, n_bins=n_bins, **kw))), max(repeat, 3))
     agreement = np.linalg.norm(out['C'] - out['C_ref']) / np.linalg.norm(out['C_ref'])
     mag = torch.tensor(out['C_ref'])
-    t_gl = best_time(lambda: out.update(ours=griffinlim(mag, cqt, length, n_iter=n_iter).numpy()), repeat)
+    ours = lambda k: out.update({k: griffinlim(mag, cqt, length, n_iter=k).numpy()})
+    t_gl = best_time(lambda: ours(n_iter), repeat)
     t_gl_ref = best_time(lambda: out.update(ref=librosa.griffinlim_cqt(out['C_ref'], n_iter=n_iter, random_state=0, **kw)), repeat)
     score = lambda y: sc_db(np.abs(librosa.cqt(y, n_bins=n_bins, **kw))[..., :mag.shape[-1]], out['C_ref'])
+    sc_ref, k = score(out['ref']), 0
+    while k < n_iter:              # the fewest of our iterations that converge as far as librosa's n_iter
+        k += 1
+        ours(k)
+        if score(out[k]) <= sc_ref: break
+    t_equal = best_time(lambda: ours(k), repeat)
+    gl = lambda name, t, y: dict(method=name, ms_per_clip=1e3 * t / n_clips, quality=f'SC {score(y):.2f} dB')
     rows = [dict(method='timbrelab CQT (torch)', ms_per_clip=1e3 * t_fwd / n_clips, quality=f'{100 * agreement:.2f} % from librosa'),
             dict(method='librosa.cqt', ms_per_clip=1e3 * t_fwd_ref / n_clips, quality='reference'),
-            dict(method='timbrelab.griffinlim on CQT', ms_per_clip=1e3 * t_gl / n_clips, quality=f'SC {score(out["ours"]):.2f} dB'),
-            dict(method='librosa.griffinlim_cqt', ms_per_clip=1e3 * t_gl_ref / n_clips, quality=f'SC {score(out["ref"]):.2f} dB')]
-    return dict(rows=rows, result=dict(speedup=t_gl_ref / t_gl, sc_ours_db=score(out['ours']), sc_ref_db=score(out['ref']),
+            gl(f'timbrelab.griffinlim on CQT, {n_iter} iterations', t_gl, out[n_iter]),
+            gl(f'timbrelab.griffinlim on CQT, {k} iterations (librosa\'s SC)', t_equal, out[k]),
+            gl(f'librosa.griffinlim_cqt, {n_iter} iterations', t_gl_ref, out['ref'])]
+    return dict(rows=rows, result=dict(speedup=t_gl_ref / t_gl, speedup_equal_sc=t_gl_ref / t_equal,
+                                       iterations_equal_sc=k,
+                                       sc_equal_db=score(out[k]),
+                                       sc_ours_db=score(out[n_iter]), sc_ref_db=sc_ref,
                                        forward_speedup=t_fwd_ref / t_fwd, forward_rel_error=float(agreement)))
 
 # %% ../nbs/90_bench.ipynb #737b7f06
@@ -112,21 +119,30 @@ def bench_train_step(steps: int = 20, batch_size: int = 4, num_workers: int = 2,
     return dict(rows=rows, result=dict(steps_per_s=steps / t_real, data_overhead=1 - t_made / t_real))
 
 # %% ../nbs/90_bench.ipynb #ed8ea106
-def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached: int = 2000, n_naive: int = 8, repeat: int = 1) -> dict:
-    "Samples per second of cached and naive WaveNet generation for each (layers, channels, batch)."
+def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached: int = 4000, n_naive: int = 8,
+                  repeat: int = 1) -> dict:
+    "Samples per second of WaveNet generation for each (layers, channels, batch): native kernel, torch steps, naive."
     rows = []
-    for R, C, B in itertools.product(layers, channels, batches):
-        torch.manual_seed(0)
-        net = WaveNet(n_layers=R, cycle=10, channels=C, skip_channels=2 * C).eval()
-        prompt = torch.randint(0, 256, (B, net.receptive_field))
-        t_cached = best_time(lambda: net.generate(n_cached, batch=B), repeat)
-        t_naive = best_time(lambda: net.generate(n_naive, prompt=prompt, cached=False), repeat)
-        rate, naive = B * n_cached / t_cached, B * n_naive / t_naive
-        rows.append(dict(layers=R, channels=C, batch=B, receptive_field=net.receptive_field, cached_samples_per_s=rate,
-                         naive_samples_per_s=naive, speedup=rate / naive, rtf_16k=16000 * B / rate))
-    small = min(rows, key=lambda r: (r['batch'], r['layers'], r['channels']))
-    return dict(rows=rows, result=dict(speedup_cached_vs_naive=min(r['speedup'] for r in rows if r['layers'] == max(layers)),
-                                       samples_per_s_b1=small['cached_samples_per_s'], rtf_16k_b1=small['rtf_16k']))
+    with torch_threads(1):
+        for R, C, B in itertools.product(layers, channels, batches):
+            torch.manual_seed(0)
+            net = WaveNet(n_layers=R, cycle=10, channels=C, skip_channels=2 * C).eval()
+            prompt = torch.randint(0, 256, (B, net.receptive_field))
+            rate = {native: B * n_cached / best_time(lambda: net.generate(n_cached, batch=B, native=native), repeat)
+                    for native in (True, False)}
+            naive = B * n_naive / best_time(lambda: net.generate(n_naive, prompt=prompt, cached=False), repeat)
+            rows.append(dict(layers=R, channels=C, batch=B, receptive_field=net.receptive_field,
+                             native_samples_per_s=rate[True], torch_samples_per_s=rate[False],
+                             naive_samples_per_s=naive,
+                             native_vs_torch=rate[True] / rate[False], cached_vs_naive=rate[False] / naive,
+                             rtf_16k=16000 * B / rate[True]))
+    one = {(r['layers'], r['channels']): r for r in rows if r['batch'] == min(batches)}
+    small, large = one[min(layers), min(channels)], one[max(layers), max(channels)]
+    return dict(rows=rows, result=dict(samples_per_s_b1=small['native_samples_per_s'],
+                                       samples_per_s_b1_large=large['native_samples_per_s'],
+                                       native_vs_torch_b1=small['native_vs_torch'], rtf_16k_b1=small['rtf_16k'],
+                                       speedup_cached_vs_naive=min(r['cached_vs_naive'] for r in rows
+                                                                   if r['layers'] == max(layers))))
 
 # %% ../nbs/90_bench.ipynb #wntrain2
 def _stack_indexing_every_layer(net: WaveNet, h, conditioning):
@@ -178,11 +194,15 @@ def _training_seconds(params: dict, steps: int, ranks: int, threads: int, folder
     if out.returncode: raise RuntimeError(f"training run failed: {' '.join(command)}\n{out.stderr[-3000:]}")
     return time.perf_counter() - start
 
-def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repeat: int = 1) -> dict:
-    "Training steps per second of a preset (default: the demo's): 1 process × 2 threads vs 2 ranks × 1 thread; GPUs."
+def _timing_preset(preset: dict | None) -> dict:
+    "`preset` (default: the demo's) without checkpoints or samples, for timing."
     if preset is None and not DEMO_PRESET.is_file():
         raise FileNotFoundError(f"no demo preset at {DEMO_PRESET}: pass `preset`")
-    preset = dict(preset or yaml.safe_load(DEMO_PRESET.read_text()), checkpoint_every=10 ** 6, sample_every=0)
+    return dict(preset or yaml.safe_load(DEMO_PRESET.read_text()), checkpoint_every=10 ** 6, sample_every=0)
+
+def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repeat: int = 1) -> dict:
+    "Training steps per second of a preset (default: the demo's): 1 process × 2 threads vs 2 ranks × 1 thread; GPUs."
+    preset = _timing_preset(preset)
     batch = preset['batch_size']
     layouts = [('1 process x 2 threads', 1, 2, {}), ('2 ranks x 1 thread', 2, 1, dict(batch_size=batch // 2))]
     if torch.cuda.device_count(): layouts.append(('1 GPU', 1, 1, dict(devices='cuda')))
@@ -198,19 +218,95 @@ def bench_ddp(steps: int = 30, warmup: int = 5, preset: dict | None = None, repe
     return dict(rows=rows, result=dict(steps_per_s_1x2=rate[layouts[0][0]], steps_per_s_2x1=rate[layouts[1][0]],
                                        ddp_speedup=rate[layouts[1][0]] / rate[layouts[0][0]]))
 
+# %% ../nbs/90_bench.ipynb #nb0002
+@contextmanager
+def busy_neighbour(busy: bool = True):
+    "Within the block (if `busy`) another process, which the block gets, keeps one core busy."
+    proc = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if busy else None
+    try: yield proc
+    finally:
+        if proc: proc.kill(); proc.wait()
+
+def bench_neighbour(steps: int = 40, warmup: int = 10, preset: dict | None = None, repeat: int = 1) -> dict:
+    "Training steps per second alone and beside a busy process: the trainer's thread policy vs two fixed threads."
+    preset = _timing_preset(preset)
+    layouts = [('policy (FreeCores)', {}), ('2 threads, fixed', dict(threads=2))]
+    with tempfile.TemporaryDirectory() as tmp:
+        _training_seconds(preset, warmup + steps, 1, 2, Path(tmp))     # fills the feature cache
+        rows = []
+        for name, changes in layouts:
+            timed = lambda n: _training_seconds(dict(preset, **changes), n, 1, 2, Path(tmp))
+            rate = {}
+            for busy in (False, True):
+                with busy_neighbour(busy):
+                    rate[busy] = steps / min(timed(warmup + steps) - timed(warmup) for _ in range(repeat))
+            rows.append(dict(threads=name, alone_steps_per_s=rate[False], neighbour_steps_per_s=rate[True],
+                             slowdown=rate[False] / rate[True]))
+    return dict(rows=rows, result=dict(slowdown_policy=rows[0]['slowdown'], slowdown_fixed=rows[1]['slowdown'],
+                                       steps_per_s_alone=rows[0]['alone_steps_per_s'],
+                                       steps_per_s_neighbour=rows[0]['neighbour_steps_per_s']))
+
+# %% ../nbs/90_bench.ipynb #tr0002
+def _transfer_rtf(model, wave, native: bool) -> float:
+    "The real-time factor of clarinet -> violin on `wave`, with or without native kernels."
+    before = os.environ.get('TIMBRELAB_NATIVE')
+    os.environ['TIMBRELAB_NATIVE'] = '1' if native else '0'
+    try: return real_time_factor(model, wave, 'violin', 'clarinet')
+    finally:
+        if before is None: del os.environ['TIMBRELAB_NATIVE']
+        else: os.environ['TIMBRELAB_NATIVE'] = before
+
+def bench_transfer(models=None, seconds: float = 10.0, steps: int = 2, repeat: int = 1) -> dict:
+    "Real-time factor of each model's transfer of a `seconds` clip at its preset's size, native kernels on and off."
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in models or MODELS:
+            p = cell_params(name, default_dataset(), 'clarinet', 'violin', Path(tmp) / name, size='preset')
+            p = dict(p, steps=steps, stages=[dict(stage, steps=steps) for stage in p.get('stages', [])])
+            model = load_checkpoint(train_cell(p) / 'ckpt' / 'last.pt')
+            wave = clip_batch(1, seconds, model.config.sr, instruments=('clarinet',))[0]
+            wavenet = any(isinstance(m, WaveNet) for m in model.modules())
+            rtf = {native: min(_transfer_rtf(model, wave, native) for _ in range(repeat)) for native in (True, False)}
+            rows.append(dict(model=name, wavenet=wavenet, params=sum(q.numel() for q in model.parameters()),
+                             rtf=rtf[True], rtf_torch_steps=rtf[False]))
+    slowest = max(rows, key=lambda r: r['rtf'])
+    return dict(rows=rows, result=dict(max_rtf=slowest['rtf'], slowest=slowest['model'],
+                                       max_rtf_wavenet=max([r['rtf'] for r in rows if r['wavenet']], default=0.0)))
+
 # %% ../nbs/90_bench.ipynb #e7eb6d3a
 BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step,
-                  wavenet=bench_wavenet, wavenet_train=bench_wavenet_train, ddp=bench_ddp)
+                  wavenet=bench_wavenet, wavenet_train=bench_wavenet_train, ddp=bench_ddp, neighbour=bench_neighbour,
+                  transfer=bench_transfer)
+TABLES = Path(timbrelab.__file__).resolve().parents[1] / 'figures' / 'benchmarks.md'   # in a checkout
+
+def benchmarks_markdown(results: dict) -> str:
+    "`results` ({name: a benchmark's output}) as one markdown page: the machine, then each table and RESULT line."
+    env = environment()
+    machine = f"{available_cores()} cores ({platform.processor() or env['platform']})"
+    head = ['# Benchmarks', '', f"`python -m timbrelab.bench all` on {machine}, torch {env['packages']['torch']}, "
+            f"{env['torch_threads']} torch threads, commit {env['git'].get('commit', '?')[:7]}, "
+            f"{time.strftime('%Y-%m-%d')}. Each section: `python -m timbrelab.bench NAME`; what it measures is in "
+            "`nbs/90_bench.ipynb`.", '']
+    parts = [f"## {name}\n\n{BENCHMARKS[name].__doc__}\n\n{report(**out)}\n" for name, out in results.items()]
+    return '\n'.join(head + parts)
 
 @call_parse
-def main(which: str,               # benchmark to run: a name in BENCHMARKS
+def main(which: str,               # benchmark to run: a name in BENCHMARKS, or `all`
          n_clips: int = 16,        # synthesizer clips
          seconds: float = 4.0,     # length of each clip (griffinlim, cqt)
          n_iter: int = 32,         # Griffin-Lim iterations
-         repeat: int = 3):         # timed runs per method after a warm-up (the best counts)
-    "Run benchmark `which`, print its markdown table and RESULT line."
-    try: bench = choose(BENCHMARKS, which, 'benchmark')
-    except ValueError as e: raise SystemExit(str(e)) from None
+         repeat: int = 3,          # timed runs per method after a warm-up (the best counts)
+         out: str = str(TABLES)):  # `all` writes every table here
+    "Run benchmark `which` and print its markdown table and RESULT line; `all` runs every one and writes `out` too."
+    if which != 'all':
+        try: choose(BENCHMARKS, which, 'benchmark')
+        except ValueError as e: raise SystemExit(f"{e}, or 'all'") from None
+    torch.set_num_threads(threads_for(1))   # this process alone on the machine's cores (benchmarks choose their own)
     print(f"torch threads: {torch.get_num_threads()}")
-    sized = which in ('griffinlim', 'cqt')     # the others have their own sizes
-    print(report(**bench(repeat=repeat, **(dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter) if sized else {}))))
+    results = {}
+    for name in list(BENCHMARKS) if which == 'all' else [which]:
+        sized = name in ('griffinlim', 'cqt')     # the others have their own sizes
+        sizes = dict(n_clips=n_clips, seconds=seconds, n_iter=n_iter) if sized else {}
+        results[name] = BENCHMARKS[name](repeat=repeat, **sizes)
+        print(f"## {name}\n{report(**results[name])}", flush=True)
+    if which == 'all': Path(out).write_text(benchmarks_markdown(results))

@@ -12,10 +12,9 @@ import torch
 import yaml
 
 import timbrelab
-from .bench import best_time
 from .models import MODELS
 from .protocol import read_checkpoint
-from .runs import markdown_table
+from .runs import best_time, markdown_table
 from .train import prepare_run
 
 # %% auto #0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_runs.ipynb #ef404a38
 from __future__ import annotations
-import json, os, platform, subprocess, sys, uuid
+import json, math, os, platform, subprocess, sys, time, uuid
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,7 +15,7 @@ import timbrelab
 # %% auto #0
 __all__ = ['PACKAGES', 'git_state', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run', 'parameters',
            'markdown_table', 'runs_folder', 'list_runs', 'checkpoints', 'sample_steps', 'run_table', 'threads_for',
-           'one_thread', 'torch_threads']
+           'available_cores', 'free_threads', 'FreeCores', 'one_thread', 'torch_threads', 'best_time']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -137,8 +137,38 @@ def run_table(runs=None, system: str = 'model') -> list[dict]:
 def threads_for(processes: int = 1, cores: int | None = None) -> int:
     "torch threads for each of `processes` processes computing at once on `cores` cores (default: this process's)."
     if processes < 1: raise ValueError(f"`processes` must be >= 1, got {processes}")
-    if cores is None: cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    if cores is None: cores = available_cores()
     return max(1, cores // processes)
+
+def available_cores() -> int:
+    "The cores this process may run on."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+
+def _cpu_clock() -> tuple[float, float, float] | None:
+    "(wall seconds, CPU seconds the machine has been busy, CPU seconds of this process); None without `/proc/stat`."
+    try: ticks = [int(v) for v in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:9]]
+    except (OSError, ValueError): return None
+    busy = sum(ticks) - ticks[3] - ticks[4]   # user nice system idle iowait irq softirq steal: all but idle and iowait
+    return time.monotonic(), busy / os.sysconf('SC_CLK_TCK'), time.process_time()
+
+def free_threads(cores: int, others: float, most: int) -> int:
+    "Threads for the `cores` that processes other than this one, busy `others` cores' worth, leave free: 1 to `most`."
+    return max(1, min(most, math.floor(cores - others + 0.5)))
+
+class FreeCores:
+    "torch threads that follow the cores other processes leave free: between 1 and `most`, re-chosen every `every` s."
+    def __init__(self, most: int, every: float = 2.0):
+        self.most, self.every, self.last = most, every, _cpu_clock()
+        torch.set_num_threads(most)
+
+    def update(self) -> int:
+        "Re-choose the threads if `every` seconds have passed since the last choice; the threads now."
+        if self.last is not None and time.monotonic() - self.last[0] >= self.every:
+            now = _cpu_clock()
+            others = ((now[1] - self.last[1]) - (now[2] - self.last[2])) / (now[0] - self.last[0])
+            torch.set_num_threads(free_threads(available_cores(), others, self.most))
+            self.last = now
+        return torch.get_num_threads()
 
 def one_thread(worker_id: int = 0):
     "A DataLoader `worker_init_fn`: one torch thread in each worker process."
@@ -151,3 +181,11 @@ def torch_threads(n: int):
     torch.set_num_threads(n)
     try: yield
     finally: torch.set_num_threads(before)
+
+def best_time(fn, repeat: int = 1, warm_up: bool = True) -> float:
+    "Seconds of the fastest of `repeat` calls of `fn`, after one warm-up call (unless `warm_up` is False)."
+    if warm_up: fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
+    return min(times)

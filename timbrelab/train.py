@@ -20,7 +20,7 @@ from .distributed import (average_gradients, broadcast_object, broadcast_state, 
                                    rank_and_world, replica_spread, shard)
 from .models import build_model
 from .protocol import choose, freeze, rank_seed, read_checkpoint, to_device
-from .runs import save_atomic, start_run, temporary, threads_for
+from .runs import FreeCores, save_atomic, start_run, temporary, threads_for
 
 # %% auto #0
 __all__ = ['RESUMABLE', 'TRAIN_PARAMETERS', 'ONE_PARAMETER', 'TrainConfig', 'Trainer', 'prepare_run', 'stage_params', 'main']
@@ -36,7 +36,8 @@ class TrainConfig:
     seed: int = 0
     init_from: str | None = None   # a checkpoint whose model weights start a fresh run (non-strict; ignored on resume)
     freeze: tuple = ()             # names of nets (in `model.nets`) kept as they are: no gradient, no optimiser state
-    threads: int = 0               # torch threads; 0: shared with the data workers, at most torch's current setting
+    threads: int = 0               # torch threads; 0: shared with the data workers, at most torch's current setting,
+                                   # and given up to busy neighbour processes
                                    # (one per rank in a data-parallel run)
     domain_per_rank: bool = False  # data-parallel: rank r trains on domain r % (number of domains) alone
 
@@ -68,7 +69,9 @@ class Trainer:
         self.seconds = 0.0   # training time so far, over every session of the run
         resume = self.check_folder(resume, overwrite)
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
-        torch.set_num_threads(c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared)))
+        most = c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared))
+        self.cores = FreeCores(most) if not c.threads and most > 1 else None   # follows the cores others leave free
+        torch.set_num_threads(most)
         freeze(model, c.freeze)
         decay_from = c.decay_from if c.decay_from is not None else c.steps // 2
         span = max(1, c.steps - decay_from)
@@ -226,6 +229,7 @@ def fit(self: Trainer, until: int | None = None) -> list[dict]:
     for _ in tqdm(range(self.step, until), initial=self.step, total=self.config.steps, desc=self.model_name,
                   disable=None if writes else True):
         start, batch = time.perf_counter(), next(batches)
+        if self.cores: self.cores.update()
         losses = self.model.train_step(batch, self.step)
         if self.world > 1: losses = mean_over_ranks(losses)           # every rank logs, and stops on, the same numbers
         if not all(math.isfinite(v) for v in losses.values()):

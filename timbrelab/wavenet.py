@@ -10,6 +10,8 @@ from fastcore.basics import patch
 from torch import nn
 
 from .audio import mu_law_decode
+from .native import call, load_c
+from concurrent.futures import ThreadPoolExecutor
 
 # %% auto #0
 __all__ = ['CausalConv1d', 'WaveNet']
@@ -144,11 +146,6 @@ def _ring(self: WaveNet, t0: int, t1: int) -> tuple[torch.Tensor, torch.Tensor]:
     return read.flatten(1), start + t % size
 
 # %% ../nbs/20_wavenet.ipynb #12debb81
-def _gumbel(shape, temperature: float, rng, device) -> torch.Tensor:
-    "`temperature` times Gumbel noise (zeros for temperature 0)."
-    if temperature == 0: return torch.zeros(shape, device=device)
-    return temperature * -torch.empty(shape, device=device).exponential_(generator=rng).log_()
-
 @patch
 @torch.inference_mode()
 def generate(self: WaveNet,
@@ -160,7 +157,8 @@ def generate(self: WaveNet,
              temperature: float = 1.0,  # softmax temperature; 0 takes the most likely class
              seed: int = 0,
              cached: bool = True,       # False: recompute the full network on the last RF samples for every step
-             chunk: int = 1024,         # steps whose conditioning is prepared at once
+             chunk: int = 1024,         # steps whose conditioning and random numbers are prepared at once
+             native: bool | None = None,  # cached steps in C: None where available, True required, False never
              return_logits: bool = False):
     "Generate `n` mu-law classes per stream `(batch, n)`; with `return_logits`, also the logits `(batch, n_classes, P + n)` of every step."
     sizes = {len(v) for v in (cond, domain, prompt) if v is not None} | ({batch} if batch else set())
@@ -173,51 +171,199 @@ def generate(self: WaveNet,
     up = self.upsampled(cond, P + n)
     logits = torch.empty(B, self.n_classes, P + n, device=device) if return_logits else None
     rng = torch.Generator(device=device).manual_seed(seed)
-    step = self._cached_steps(x, up, domain, chunk) if cached else self._full_steps(x, up, domain)
-    for t in range(P + n):
-        if t < P and not (cached or return_logits): continue   # the reference needs no pass over the prompt
-        out = step(t)
-        if logits is not None: logits[:, :, t] = out
-        if t < P: continue
-        if (t - P) % chunk == 0: noise = _gumbel((min(chunk, P + n - t), B, self.n_classes), temperature, rng, device)
-        x[:, t] = (out + noise[(t - P) % chunk]).argmax(1)   # Gumbel-max: a draw from softmax(out / temperature)
+    draw = dict(x=x, P=P, logits=logits, temperature=temperature)
+    run = self._cached_chunks(up, domain, draw, native) if cached else self._full_chunks(up, domain, draw)
+    for t0 in range(0 if cached or return_logits else P, P + n, chunk):   # the reference needs no pass over the prompt
+        t1 = min(t0 + chunk, P + n)
+        run(t0, t1, torch.rand(t1 - min(max(t0, P), t1), B, generator=rng, device=device))
     return (x[:, P:], logits) if return_logits else x[:, P:]
 
 # %% ../nbs/20_wavenet.ipynb #6349442e
-@patch
-def _full_steps(self: WaveNet, x, up, domain):
-    "Step function: the logits at `t` from the whole network on the last RF samples."
-    def step(t):
-        return self._logits(x, up, domain, slice(max(0, t + 1 - self.receptive_field), t + 1))[..., -1]
-    return step
+def _sample(out, u, temperature: float):
+    "Classes drawn from softmax(`out` / `temperature`) `(batch, classes)` at uniforms `u` `(batch,)`; argmax at 0."
+    if temperature == 0: return out.argmax(1)
+    cdf = torch.softmax(out / temperature, 1).cumsum(1)
+    return (cdf < u[:, None] * cdf[:, -1:]).sum(1).clamp_(max=out.shape[1] - 1)
+
+def _draw(draw: dict, t: int, out, u, first: int):
+    "Keep step `t`'s logits `out` and, past the prompt, draw its class; `u[0]` belongs to step `first`."
+    if draw['logits'] is not None: draw['logits'][:, :, t] = out
+    if t >= draw['P']: draw['x'][:, t] = _sample(out, u[t - first], draw['temperature'])
 
 @patch
-def _cached_steps(self: WaveNet, x, up, domain, chunk: int = 1024):
-    "Step function: the logits at `t` from per-layer queues of past inputs; steps must come in order from 0."
-    w, R, C, k, B = self._step_weights(), len(self.dilations), self.channels, self.kernel_size, len(x)
-    queues = w['past'].new_zeros(B, (k - 1) * sum(self.dilations), C)
-    prepared = {}
-    def prepare(t0):
-        t1 = min(t0 + chunk, x.shape[1])
-        gates = (self.conditioning(None if up is None else up[..., t0:t1], domain, B) + w['bias'][..., None]) * w['half'][:, None]
-        prepared.update(t0=t0, gates=gates.expand(B, -1, -1, t1 - t0).permute(3, 1, 0, 2), ring=self._ring(t0, t1))  # gates (T, R, B, 2C)
-    def step(t):
-        if t % chunk == 0: prepare(t)
-        i, (read, write) = t - prepared['t0'], prepared['ring']
-        h = self.embed.weight.index_select(0, x[:, t - 1]) if t else queues.new_zeros(B, C)
-        past = queues.index_select(1, read[i]).view(B, R, (k - 1) * C).transpose(0, 1)
-        pre = torch.baddbmm(prepared['gates'][i], past, w['past']).unbind(0)
-        inputs, zs = [], []
-        for l in range(R):
-            inputs.append(h)
-            a, b = torch.addmm(pre[l], h, w['now'][l]).tanh_().chunk(2, 1)
-            zs.append(torch.addcmul(a, a, b))   # tanh(a)·(1 + tanh(b/2)) = 2·tanh(a)·sigmoid(b)
-            h = torch.addmm(h, zs[-1], w['residual'][l])
-        queues.index_copy_(1, write[i], torch.stack(inputs, 1))
-        out = torch.cat(zs, 1) @ w['skip']
-        for bias, weight in w['head']: out = torch.addmm(bias, out.relu(), weight)
-        return out
-    return step
+def _full_chunks(self: WaveNet, up, domain, draw: dict):
+    "Chunk function: each step's logits from the whole network on the last RF samples."
+    def run(t0, t1, u):
+        for t in range(t0, t1):
+            span = slice(max(0, t + 1 - self.receptive_field), t + 1)
+            _draw(draw, t, self._logits(draw['x'], up, domain, span)[..., -1], u, max(t0, draw['P']))
+    return run
+
+@patch
+def _step_gates(self: WaveNet, domain, B: int, w: dict):
+    "What gates add to every step: biases and domains `(streams or 1, layers, 2C)`, and the local conditioning's "
+    "weights `(layers, cond_channels, 2C)` (or None), both scaled as `_step_weights`."
+    base = (self.conditioning(None, domain, B)[..., 0] + w['bias']) * w['half']     # domains checked
+    if not self.cond_channels: return base.contiguous(), None
+    cond = self.cond.weight[..., 0].T.unflatten(-1, base.shape[-2:]) * w['half']   # (cond_channels, layers, 2C)
+    return base.contiguous(), cond.transpose(0, 1).contiguous()
+
+@patch
+def _cached_chunks(self: WaveNet, up, domain, draw: dict, native: bool | None = None):
+    "Chunk function: the steps from per-layer queues of past inputs, in C or in torch; chunks come in order from 0."
+    x, w, R, C, k = draw['x'], self._step_weights(), len(self.dilations), self.channels, self.kernel_size
+    queues = w['past'].new_zeros(len(x), (k - 1) * sum(self.dilations), C)
+    base, cond = self._step_gates(domain, len(x), w)
+    kernel = self._native_kernel(queues, draw, w, base, cond, native)
+    def run(t0, t1, u):
+        local = None if up is None else up[..., t0:t1].permute(2, 0, 1).contiguous()   # (steps, streams, cond_channels)
+        read, write = self._ring(t0, t1)
+        if kernel: return kernel(t0, t1, local, read, write, u)
+        gates = base[None] if local is None else base + torch.einsum('tbk,lkg->tblg', local, cond)
+        for t in range(t0, t1):
+            i = t - t0
+            h = self.embed.weight.index_select(0, x[:, t - 1]) if t else queues.new_zeros(len(x), C)
+            past = queues.index_select(1, read[i]).view(len(x), R, (k - 1) * C).transpose(0, 1)
+            pre = torch.baddbmm(gates[min(i, len(gates) - 1)].transpose(0, 1), past, w['past']).unbind(0)
+            inputs, zs = [], []
+            for l in range(R):
+                inputs.append(h)
+                a, b = torch.addmm(pre[l], h, w['now'][l]).tanh_().chunk(2, 1)
+                zs.append(torch.addcmul(a, a, b))   # tanh(a)·(1 + tanh(b/2)) = 2·tanh(a)·sigmoid(b)
+                h = torch.addmm(h, zs[-1], w['residual'][l])
+            queues.index_copy_(1, write[i], torch.stack(inputs, 1))
+            out = torch.cat(zs, 1) @ w['skip']
+            for bias, weight in w['head']: out = torch.addmm(bias, out.relu(), weight)
+            _draw(draw, t, out, u, max(t0, draw['P']))
+    return run
+
+# %% ../nbs/20_wavenet.ipynb #nk0002
+_STEPS_C = r"""
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* y[0:W] += x[0:n] @ M[:, 0:W], M with rows m floats apart; the W outputs are held in registers */
+#define BLOCK(W) static inline void block##W(float *restrict y, const float *restrict x, const float *restrict M, \
+                                             int64_t n, int64_t m) { \
+    float acc[W]; \
+    for (int j = 0; j < W; j++) acc[j] = y[j]; \
+    for (int64_t i = 0; i < n; i++) for (int j = 0; j < W; j++) acc[j] += x[i] * M[i * m + j]; \
+    for (int j = 0; j < W; j++) y[j] = acc[j]; }
+BLOCK(64)
+BLOCK(16)
+BLOCK(1)
+
+/* Y (B, m) += X (B, n) @ M (n, m); rows of X and Y are ldx and ldy floats apart */
+static void matmul(float *Y, int64_t ldy, const float *X, int64_t ldx, const float *M,
+                   int64_t B, int64_t n, int64_t m) {
+    for (int64_t b = 0; b < B; b++) {
+        float *y = Y + b * ldy; const float *x = X + b * ldx;
+        int64_t j = 0;
+        for (; j + 64 <= m; j += 64) block64(y + j, x, M + j, n, m);
+        for (; j + 16 <= m; j += 16) block16(y + j, x, M + j, n, m);
+        for (; j < m; j++) block1(y + j, x, M + j, n, m);
+    }
+}
+
+static void relu(float *v, int64_t n) { for (int64_t i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0; }
+
+static void rows(float *Y, const float *v, int64_t B, int64_t m) {
+    for (int64_t b = 0; b < B; b++) memcpy(Y + b * m, v, m * 4);
+}
+
+static int64_t sample(const float *o, int64_t V, double temperature, float u, float *e) {
+    int64_t best = 0;
+    for (int64_t v = 1; v < V; v++) if (o[v] > o[best]) best = v;
+    if (temperature == 0) return best;
+    float total = 0, scale = 1 / temperature;
+    for (int64_t v = 0; v < V; v++) e[v] = expf((o[v] - o[best]) * scale);
+    for (int64_t v = 0; v < V; v++) total += e[v];
+    float target = u * total, cum = 0;
+    for (int64_t v = 0; v < V; v++) { cum += e[v]; if (cum > target) return v; }
+    return V - 1;
+}
+
+/* Steps t0..t1-1 of streams b0..b1-1 of B (R layers, C channels, S skip channels, K1 = kernel size - 1, V classes);
+   the arguments are those of the torch path, see WaveNet._native_kernel. Returns 0, or 1 if out of memory. */
+int wavenet_steps(int64_t B, int64_t b0, int64_t b1, int64_t R, int64_t C, int64_t S, int64_t K1, int64_t V,
+                  int64_t slots, int64_t t0, int64_t t1, int64_t P, int64_t L, double temperature,
+                  const float *embed, const float *past, const float *now, const float *residual, const float *skip,
+                  const float *hb1, const float *hw1, const float *hb2, const float *hw2,
+                  const float *base, int64_t gb, const float *local, const float *cond, int64_t K,
+                  const int64_t *read, const int64_t *write,
+                  float *queues, const float *u, int64_t *x, float *logits) {
+    const int64_t n = b1 - b0;
+    float *h = malloc(sizeof(float) * n * (4 * C + 2 * S + 2 * V + K1 * C));
+    if (!h) return 1;
+    float *pre = h + n * C, *z = pre + n * 2 * C, *acc = z + n * C, *hid = acc + n * S, *out = hid + n * S;
+    float *taps = out + n * V, *e = taps + n * K1 * C;
+    for (int64_t t = t0; t < t1; t++) {
+        const int64_t i = t - t0, first = t0 > P ? t0 : P;
+        for (int64_t b = 0; b < n; b++)
+            if (t) memcpy(h + b * C, embed + x[(b0 + b) * L + t - 1] * C, C * 4); else memset(h + b * C, 0, C * 4);
+        memset(acc, 0, n * S * 4);
+        for (int64_t l = 0; l < R; l++) {
+            for (int64_t b = 0; b < n; b++) {
+                memcpy(pre + b * 2 * C, base + (b0 + b) * gb + l * 2 * C, 2 * C * 4);
+                for (int64_t j = 0; j < K1; j++)
+                    memcpy(taps + (b * K1 + j) * C,
+                           queues + ((b0 + b) * slots + read[(i * R + l) * K1 + j]) * C, C * 4);
+            }
+            if (local) matmul(pre, 2 * C, local + (i * B + b0) * K, K, cond + l * K * 2 * C, n, K, 2 * C);
+            matmul(pre, 2 * C, taps, K1 * C, past + l * K1 * C * 2 * C, n, K1 * C, 2 * C);
+            matmul(pre, 2 * C, h, C, now + l * C * 2 * C, n, C, 2 * C);
+            for (int64_t b = 0; b < n; b++) {
+                memcpy(queues + ((b0 + b) * slots + write[i * R + l]) * C, h + b * C, C * 4);
+                const float *p = pre + b * 2 * C;
+                for (int64_t c = 0; c < C; c++) { float a = tanhf(p[c]); z[b * C + c] = a + a * tanhf(p[C + c]); }
+            }
+            matmul(h, C, z, C, residual + l * C * C, n, C, C);
+            matmul(acc, S, z, C, skip + l * C * S, n, C, S);
+        }
+        relu(acc, n * S);
+        rows(hid, hb1, n, S);
+        matmul(hid, S, acc, S, hw1, n, S, S);
+        relu(hid, n * S);
+        rows(out, hb2, n, V);
+        matmul(out, V, hid, S, hw2, n, S, V);
+        for (int64_t b = 0; b < n; b++) {
+            if (logits) memcpy(logits + (i * B + b0 + b) * V, out + b * V, V * 4);
+            if (t >= P) x[(b0 + b) * L + t] = sample(out + b * V, V, temperature, u[(t - first) * B + b0 + b], e);
+        }
+    }
+    free(h);
+    return 0;
+}
+"""
+
+@patch
+def _native_kernel(self: WaveNet, queues, draw: dict, w: dict, base, cond, native: bool | None):
+    "The chunk function of the C kernel, or None where `native` is False or (when None) the kernel is unavailable; "
+    "streams are shared among torch's threads."
+    x, usable = draw['x'], draw['x'].device.type == 'cpu' and self.embed.weight.dtype == torch.float32
+    _check(native is not True or usable, "`native=True` needs a float32 WaveNet on the CPU")
+    lib = load_c(_STEPS_C, 'wavenet') if usable and native is not False else None
+    _check(native is not True or lib is not None, "`native=True`, but the C kernel did not compile (see the warning)")
+    if lib is None: return None
+    R, C, k, V, B = len(self.dilations), self.channels, self.kernel_size, self.n_classes, len(x)
+    flat = lambda t: t.detach().float().contiguous()
+    weights = [flat(t) for t in (self.embed.weight, w['past'], torch.stack(w['now']), torch.stack(w['residual']),
+                                 w['skip'])]
+    weights += [flat(t) for pair in w['head'] for t in pair]
+    parts = min(B, torch.get_num_threads())
+    bounds = [(B * p // parts, B * (p + 1) // parts) for p in range(parts)]
+    def run(t0, t1, local, read, write, u):
+        out = torch.empty(t1 - t0, B, V) if draw['logits'] is not None else None
+        steps = lambda b: call(lib.wavenet_steps, B, *b, R, C, self.skip_channels, k - 1, V, queues.shape[1], t0, t1,
+                               draw['P'], x.shape[1], float(draw['temperature']), *weights, base,
+                               base.stride(0) if len(base) > 1 else 0, local, cond, self.cond_channels, read, write,
+                               queues, u.contiguous(), x, out)
+        with ThreadPoolExecutor(parts) as pool:   # ctypes lets go of the GIL: the parts run at once
+            if any(pool.map(steps, bounds)): raise MemoryError("the WaveNet kernel could not allocate its buffers")
+        if out is not None: draw['logits'][..., t0:t1] = out.permute(1, 2, 0)
+    return run
 
 # %% ../nbs/20_wavenet.ipynb #st0002
 def _fades(n: int, fade: int, first: bool, last: bool) -> torch.Tensor:
