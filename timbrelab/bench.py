@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader
 
 from .data import AudioFolder, Features
 from .griffinlim import griffinlim, sc_db
-from .compare import cell_params, real_time_factor, train_cell
+from .compare import cell_params, parameter_count, real_time_factor, train_cell
 from .models import MODELS, build_model, load_checkpoint
 from .protocol import choose
 from .runs import available_cores, best_time, environment, markdown_table, threads_for, torch_threads
@@ -267,7 +267,7 @@ def bench_transfer(models=None, seconds: float = 10.0, steps: int = 2, repeat: i
             wave = clip_batch(1, seconds, model.config.sr, instruments=('clarinet',))[0]
             wavenet = any(isinstance(m, WaveNet) for m in model.modules())
             rtf = {native: min(_transfer_rtf(model, wave, native) for _ in range(repeat)) for native in (True, False)}
-            rows.append(dict(model=name, wavenet=wavenet, params=sum(q.numel() for q in model.parameters()),
+            rows.append(dict(model=name, wavenet=wavenet, params=parameter_count(model),
                              rtf=rtf[True], rtf_torch_steps=rtf[False]))
     slowest = max(rows, key=lambda r: r['rtf'])
     return dict(rows=rows, result=dict(max_rtf=slowest['rtf'], slowest=slowest['model'],
