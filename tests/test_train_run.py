@@ -32,6 +32,8 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
         assert (run / f).is_file(), f
     config = json.loads((run / 'config.json').read_text())   # exactly the parameters cell's names, with the values used
     assert set(config) == set(pm.inspect_notebook(str(repo_root / 'nbs' / 'train.ipynb'))) and config['sample_every'] == 2
+    env = json.loads((run / 'env.json').read_text())          # the threads it computed with, the CPU and its kernels
+    assert config['threads'] == env['torch_threads'] >= 1 and env['cpu'] and env['cpu_capability'], (config, env)
     written = {f: (run / f).read_text() for f in ('config.json', 'env.json', 'losses.jsonl')}
     with pytest.raises(pm.PapermillExecutionError, match='already holds a run'):
         train(repo_root, run, steps=3, eval_pairs=0)                # resume off: the earlier run is not replaced

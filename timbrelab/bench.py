@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_bench.ipynb #009e9d2b
 from __future__ import annotations
-import copy, itertools, os, platform, subprocess, sys, tempfile, time, types
+import copy, itertools, os, subprocess, sys, tempfile, time, types
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -228,9 +228,9 @@ def busy_neighbour(busy: bool = True):
         if proc: proc.kill(); proc.wait()
 
 def bench_neighbour(steps: int = 40, warmup: int = 10, preset: dict | None = None, repeat: int = 1) -> dict:
-    "Training steps per second alone and beside a busy process: the trainer's thread policy vs two fixed threads."
+    "Training steps per second alone and beside a busy process: the fixed threads of the default vs `follow_load`."
     preset = _timing_preset(preset)
-    layouts = [('policy (FreeCores)', {}), ('2 threads, fixed', dict(threads=2))]
+    layouts = [('follow_load (FreeCores)', dict(follow_load=True)), ('2 threads, fixed (the default)', {})]
     with tempfile.TemporaryDirectory() as tmp:
         _training_seconds(preset, warmup + steps, 1, 2, Path(tmp))     # fills the feature cache
         rows = []
@@ -242,9 +242,9 @@ def bench_neighbour(steps: int = 40, warmup: int = 10, preset: dict | None = Non
                     rate[busy] = steps / min(timed(warmup + steps) - timed(warmup) for _ in range(repeat))
             rows.append(dict(threads=name, alone_steps_per_s=rate[False], neighbour_steps_per_s=rate[True],
                              slowdown=rate[False] / rate[True]))
-    return dict(rows=rows, result=dict(slowdown_policy=rows[0]['slowdown'], slowdown_fixed=rows[1]['slowdown'],
-                                       steps_per_s_alone=rows[0]['alone_steps_per_s'],
-                                       steps_per_s_neighbour=rows[0]['neighbour_steps_per_s']))
+    return dict(rows=rows, result=dict(slowdown_follow_load=rows[0]['slowdown'], slowdown_fixed=rows[1]['slowdown'],
+                                       steps_per_s_alone=rows[1]['alone_steps_per_s'],
+                                       steps_per_s_neighbour=rows[1]['neighbour_steps_per_s']))
 
 # %% ../nbs/90_bench.ipynb #tr0002
 def _transfer_rtf(model, wave, native: bool) -> float:
@@ -282,7 +282,7 @@ TABLES = Path(timbrelab.__file__).resolve().parents[1] / 'figures' / 'benchmarks
 def benchmarks_markdown(results: dict) -> str:
     "`results` ({name: a benchmark's output}) as one markdown page: the machine, then each table and RESULT line."
     env = environment()
-    machine = f"{available_cores()} cores ({platform.processor() or env['platform']})"
+    machine = f"{available_cores()} cores ({env['cpu']}, {env['cpu_capability']} kernels)"
     head = ['# Benchmarks', '', f"`python -m timbrelab.bench all` on {machine}, torch {env['packages']['torch']}, "
             f"{env['torch_threads']} torch threads, commit {env['git'].get('commit', '?')[:7]}, "
             f"{time.strftime('%Y-%m-%d')}. Each section: `python -m timbrelab.bench NAME`; what it measures is in "

@@ -13,9 +13,10 @@ import torch
 import timbrelab
 
 # %% auto #0
-__all__ = ['PACKAGES', 'git_state', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run', 'parameters',
-           'markdown_table', 'runs_folder', 'list_runs', 'checkpoints', 'sample_steps', 'run_table', 'threads_for',
-           'available_cores', 'free_threads', 'FreeCores', 'one_thread', 'torch_threads', 'best_time']
+__all__ = ['PACKAGES', 'KERNEL_VARIABLES', 'COMPARED_ENV', 'git_state', 'cpu_model', 'environment', 'temporary', 'write_json',
+           'save_atomic', 'start_run', 'parameters', 'markdown_table', 'runs_folder', 'list_runs', 'checkpoints',
+           'sample_steps', 'run_table', 'spread_table', 'threads_for', 'available_cores', 'free_threads', 'FreeCores',
+           'one_thread', 'torch_threads', 'best_time']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -34,11 +35,23 @@ def _version(name):
     except PackageNotFoundError: return None
 
 # %% ../nbs/05_runs.ipynb #448549c1
+KERNEL_VARIABLES = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'OMP_NUM_THREADS')   # what choose torch's CPU kernels
+
+def cpu_model() -> str:
+    "The CPU's model name (`/proc/cpuinfo`; elsewhere what `platform` knows)."
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: lines = []
+    names = [l.split(':', 1)[1].strip() for l in lines if l.startswith('model name')]
+    return names[0] if names else platform.processor() or platform.machine()
+
 def environment(devices='cpu') -> dict:
-    "What produced a run: code version, Python, platform, package versions, the devices (one, or a list) and threads."
+    "What produced a run: code version, Python, platform, package versions, the devices (one, or a list), the CPU, "
+    "the kernels torch chose for it (and the variables that chose them) and the threads."
     devices = [torch.device(d) for d in (devices if isinstance(devices, (list, tuple)) else [devices])]
     return dict(git=git_state(), python=sys.version.split()[0], platform=platform.platform(),
                 packages={p: _version(p) for p in PACKAGES}, devices=[str(d) for d in devices],
+                cpu=cpu_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                kernel_variables={k: os.environ[k] for k in KERNEL_VARIABLES if k in os.environ},
                 torch_threads=torch.get_num_threads(),
                 cuda=[torch.cuda.get_device_name(d) for d in devices if d.type == 'cuda'])
 
@@ -119,10 +132,15 @@ def _flat(config: dict, prefix: str = '') -> dict:
         out.update(_flat(v, f'{prefix}{k}.') if isinstance(v, dict) else {f'{prefix}{k}': v})
     return out
 
+COMPARED_ENV = ('cpu', 'cpu_capability', 'torch_threads')   # what of env.json changes a run's numbers
+
 def run_table(runs=None, system: str = 'model') -> list[dict]:
-    "One row per run: its name, the parameters (nested ones dotted) that differ among `runs`, its `system` scores."
+    "One row per run: its name, the parameters (nested ones dotted) and the CPU, kernels and threads (`env.`) that "
+    "differ among `runs`, its `system` scores."
     runs = [Path(r) for r in (list_runs() if runs is None else runs)]
-    configs = {r: _flat(_json(r / 'config.json')) for r in runs}
+    envs = {r: _json(r / 'env.json') for r in runs}
+    configs = {r: {**_flat(_json(r / 'config.json')), **{f'env.{k}': envs[r][k] for k in COMPARED_ENV if k in envs[r]}}
+               for r in runs}
     keys = list(dict.fromkeys(k for c in configs.values() for k in c))
     values = lambda k: {json.dumps(c.get(k), default=str) for c in configs.values()}
     differ = [k for k in keys if k != 'run_dir' and len(values(k)) > 1]
@@ -131,6 +149,24 @@ def run_table(runs=None, system: str = 'model') -> list[dict]:
         scores = {row['system']: row for row in _json(r / 'metrics.json').get('rows', [])}.get(system, {})
         rows.append(dict(run=r.name, **{k: configs[r].get(k) for k in differ},
                          **{k: v for k, v in scores.items() if k != 'system'}))
+    return rows
+
+# %% ../nbs/05_runs.ipynb #8124458b
+def _spread(values: list) -> str | None:
+    "'mean (min–max)' of numbers; the value alone when they are all equal; None without any."
+    if not values: return None
+    low, high, mean = min(values), max(values), sum(values) / len(values)
+    return f'{mean:.3f}' if low == high else f'{mean:.3f} ({low:.3f}–{high:.3f})'
+
+def spread_table(runs, metrics=None) -> list[dict]:
+    "Each system's scores over `runs` (seeds, threads, CPUs): `mean (min–max)` of each of `metrics` (default: all)."
+    tables = [{row['system']: row for row in _json(Path(r) / 'metrics.json').get('rows', [])} for r in runs]
+    rows = []
+    for system in dict.fromkeys(s for t in tables for s in t):
+        scored = [t[system] for t in tables if system in t]
+        keys = metrics or [k for k in scored[0] if k != 'system']
+        numbers = lambda k: [r[k] for r in scored if isinstance(r.get(k), (int, float))]
+        rows.append(dict(system=system, runs=len(scored), **{k: _spread(numbers(k)) for k in keys}))
     return rows
 
 # %% ../nbs/05_runs.ipynb #58310f9f
@@ -156,7 +192,8 @@ def free_threads(cores: int, others: float, most: int) -> int:
     return max(1, min(most, math.floor(cores - others + 0.5)))
 
 class FreeCores:
-    "torch threads that follow the cores other processes leave free: between 1 and `most`, re-chosen every `every` s."
+    "torch threads that follow the cores other processes leave free: between 1 and `most`, re-chosen every `every` s "
+    "(faster beside busy processes; the numbers then depend on them)."
     def __init__(self, most: int, every: float = 2.0):
         self.most, self.every, self.last = most, every, _cpu_clock()
         torch.set_num_threads(most)

@@ -36,9 +36,11 @@ class TrainConfig:
     seed: int = 0
     init_from: str | None = None   # a checkpoint whose model weights start a fresh run (non-strict; ignored on resume)
     freeze: tuple = ()             # names of nets (in `model.nets`) kept as they are: no gradient, no optimiser state
-    threads: int = 0               # torch threads; 0: shared with the data workers, at most torch's current setting,
-                                   # and given up to busy neighbour processes
-                                   # (one per rank in a data-parallel run)
+    threads: int = 0               # torch threads; 0: the cores this process may use, shared with the data workers,
+                                   # at most torch's current setting (one per rank in a data-parallel run); a resume
+                                   # keeps the run's own count
+    follow_load: bool = False      # give threads up to busy neighbour processes: faster beside them, but the losses
+                                   # and weights then depend on what else the machine is doing
     domain_per_rank: bool = False  # data-parallel: rank r trains on domain r % (number of domains) alone
 
     def __post_init__(self):
@@ -46,13 +48,16 @@ class TrainConfig:
         lows = dict(steps=1, checkpoint_every=1, log_every=1, sample_every=0, seed=0, threads=0)
         for name, low in lows.items(): _check_whole(name, getattr(self, name), low)
         if self.decay_from is not None: _check_whole('decay_from', self.decay_from, 0)
+        if not isinstance(self.follow_load, bool):
+            raise ValueError(f"`follow_load` must be True or False, got {self.follow_load!r}")
         self.freeze = tuple(self.freeze)
 
 def _check_whole(name: str, value, low: int):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"`{name}` must be a whole number >= {low}, got {value!r}")
 
-RESUMABLE = ('steps', 'checkpoint_every', 'log_every', 'sample_every', 'threads', 'init_from')   # may change on resume
+RESUMABLE = ('steps', 'checkpoint_every', 'log_every', 'sample_every', 'threads', 'follow_load',
+             'init_from')   # may change on resume
 
 class Trainer:
     "Runs `model.train_step` over `data` (a re-iterable of batches with `set_epoch`), checkpointing into `run_dir`."
@@ -69,9 +74,8 @@ class Trainer:
         self.seconds = 0.0   # training time so far, over every session of the run
         resume = self.check_folder(resume, overwrite)
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
-        most = c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared))
-        self.cores = FreeCores(most) if not c.threads and most > 1 else None   # follows the cores others leave free
-        torch.set_num_threads(most)
+        self.threads = c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared))
+        torch.set_num_threads(self.threads)
         freeze(model, c.freeze)
         decay_from = c.decay_from if c.decay_from is not None else c.steps // 2
         span = max(1, c.steps - decay_from)
@@ -80,6 +84,7 @@ class Trainer:
         _seed(c.seed)
         if resume: self.restore(self.checkpoint)
         elif c.init_from: self.initialise(c.init_from)
+        self.cores = FreeCores(self.threads) if c.follow_load and self.threads > 1 else None   # opt-in: follows load
         if self.world > 1: self.replicate()
         if self.rank == 0: self.tidy()
 
@@ -106,7 +111,8 @@ def save_state(self: Trainer):
     save_atomic(dict(to_device(state, 'cpu'), step=self.step, model_name=self.model_name,
                      model_config=asdict(self.model.config), train_config=asdict(self.config),
                      schedulers={k: s.state_dict() for k, s in self.schedulers.items()}, rng=_rng_state(),
-                     replicas=dict(world=self.world, spread=self.spread), seconds=self.seconds), self.checkpoint)
+                     replicas=dict(world=self.world, spread=self.spread), seconds=self.seconds, threads=self.threads),
+                self.checkpoint)
 
 @patch
 def check_folder(self: Trainer, resume: bool, overwrite: bool) -> bool:
@@ -172,6 +178,15 @@ def restore(self: Trainer, path):
     for k, s in self.schedulers.items(): s.load_state_dict(ckpt['schedulers'][k])
     _set_rng_state(ckpt['rng'])
     self.step, self.seconds = ckpt['step'], ckpt.get('seconds', 0.0)
+    self.keep_threads(ckpt.get('threads'))
+
+@patch
+def keep_threads(self: Trainer, saved: int | None):
+    "A resume computes with the run's own threads (`saved`); with other `threads` set, it says what that costs."
+    if saved is None or saved == self.threads: return
+    if not self.config.threads: self.threads = saved; torch.set_num_threads(saved); return
+    warnings.warn(f"resuming {self.run} with {self.threads} torch threads where it trained with {saved}: from here on "
+                  f"its losses and weights are not bit for bit those of an unbroken run")
 
 @patch
 def initialise(self: Trainer, path) -> dict:
@@ -254,11 +269,12 @@ TRAIN_PARAMETERS = dict(          # nbs/train.ipynb's parameters and their (tiny
     run_dir='', model='cyclegan', domains=['clarinet', 'violin'], corpus='synth',
     model_config={'width': 4, 'n_blocks': 1, 'd_width': 8, 'gl_iters': 8}, seconds=1.0, steps=3, batch_size=2, seed=0,
     devices='cpu', resume=False, overwrite=False, init_from='', freeze=[], checkpoint_every=50, sample_every=0,
-    eval_pairs=1, num_workers=0, threads=0, domain_per_rank=False, check_transfer=False, stages=[])
+    eval_pairs=1, num_workers=0, threads=0, follow_load=False, domain_per_rank=False, check_transfer=False, stages=[])
 
 def prepare_run(params: dict, devices=None) -> Trainer:
     "The trainer of a run of `params` (names of `TRAIN_PARAMETERS`), its model on `devices` (default: `params`'), "
-    "its folder checked; then the folder's `config.json` and `env.json` (written by rank 0)."
+    "its folder checked; then the folder's `config.json` (`threads`: the count it computes with) and `env.json` "
+    "(written by rank 0)."
     if set(params) - set(TRAIN_PARAMETERS):
         raise ValueError(f"unknown parameter(s) {sorted(set(params) - set(TRAIN_PARAMETERS))}; "
                          f"known: {', '.join(TRAIN_PARAMETERS)}")
@@ -275,10 +291,11 @@ def prepare_run(params: dict, devices=None) -> Trainer:
     data = net.training_data(slices, batch_size=p['batch_size'], num_workers=p['num_workers'], seed=p['seed'])
     config = TrainConfig(steps=p['steps'], checkpoint_every=p['checkpoint_every'], log_every=1,
                          sample_every=p['sample_every'], seed=p['seed'], init_from=p['init_from'] or None,
-                         freeze=tuple(p['freeze']), threads=p['threads'], domain_per_rank=p['domain_per_rank'])
+                         freeze=tuple(p['freeze']), threads=p['threads'], follow_load=p['follow_load'],
+                         domain_per_rank=p['domain_per_rank'])
     run = Path(p['run_dir'] or tempfile.mkdtemp(prefix='train-'))
     trainer = Trainer(net, data, run, p['model'], config, resume=p['resume'], overwrite=p['overwrite'])
-    if trainer.rank == 0: start_run(run, p, devices)
+    if trainer.rank == 0: start_run(run, dict(p, threads=trainer.threads), devices)
     return trainer
 
 def stage_params(p: dict, k: int) -> dict:
@@ -297,7 +314,7 @@ def _staged(p: dict, devices) -> Trainer:
     if p['overwrite'] and not p['resume'] and (run / 'config.json').is_file() and first: _empty(run)
     for k in range(len(p['stages']) - 1): prepare_run(stage_params(p, k), devices).fit()
     trainer = prepare_run(stage_params(p, len(p['stages']) - 1), devices)
-    if first: start_run(run, p, p['devices'] if devices is None else devices)
+    if first: start_run(run, dict(p, threads=trainer.threads), p['devices'] if devices is None else devices)
     return trainer
 
 # %% ../nbs/40_train.ipynb #2b2ab9ef
