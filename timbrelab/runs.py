@@ -153,10 +153,10 @@ def run_table(runs=None, system: str = 'model') -> list[dict]:
 
 # %% ../nbs/05_runs.ipynb #8124458b
 def _spread(values: list) -> str | None:
-    "'mean (min–max)' of numbers; the value alone when they are all equal; None without any."
+    "'mean (min–max)' of numbers to 3 decimals; the mean alone when they all round alike; None without any."
     if not values: return None
-    low, high, mean = min(values), max(values), sum(values) / len(values)
-    return f'{mean:.3f}' if low == high else f'{mean:.3f} ({low:.3f}–{high:.3f})'
+    low, high, mean = (f'{v:.3f}' for v in (min(values), max(values), sum(values) / len(values)))
+    return mean if low == high else f'{mean} ({low}–{high})'
 
 def spread_table(runs, metrics=None) -> list[dict]:
     "Each system's scores over `runs` (seeds, threads, CPUs): `mean (min–max)` of each of `metrics` (default: all)."
