@@ -13,10 +13,10 @@ import torch
 import timbrelab
 
 # %% auto #0
-__all__ = ['PACKAGES', 'KERNEL_VARIABLES', 'COMPARED_ENV', 'git_state', 'cpu_model', 'environment', 'temporary', 'write_json',
-           'save_atomic', 'start_run', 'parameters', 'markdown_table', 'runs_folder', 'list_runs', 'checkpoints',
-           'sample_steps', 'run_table', 'spread_table', 'threads_for', 'available_cores', 'free_threads', 'FreeCores',
-           'one_thread', 'torch_threads', 'best_time']
+__all__ = ['PACKAGES', 'git_state', 'cpu_model', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run',
+           'parameters', 'markdown_table', 'runs_folder', 'list_runs', 'checkpoints', 'sample_steps', 'run_table',
+           'spread_table', 'threads_for', 'available_cores', 'free_threads', 'FreeCores', 'one_thread', 'torch_threads',
+           'best_time']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -35,7 +35,7 @@ def _version(name):
     except PackageNotFoundError: return None
 
 # %% ../nbs/05_runs.ipynb #448549c1
-KERNEL_VARIABLES = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'OMP_NUM_THREADS')   # what choose torch's CPU kernels
+_KERNEL_VARIABLES = ('ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'OMP_NUM_THREADS')   # they choose torch's kernels
 
 def cpu_model() -> str:
     "The CPU's model name (`/proc/cpuinfo`; elsewhere what `platform` knows)."
@@ -51,7 +51,7 @@ def environment(devices='cpu') -> dict:
     return dict(git=git_state(), python=sys.version.split()[0], platform=platform.platform(),
                 packages={p: _version(p) for p in PACKAGES}, devices=[str(d) for d in devices],
                 cpu=cpu_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
-                kernel_variables={k: os.environ[k] for k in KERNEL_VARIABLES if k in os.environ},
+                kernel_variables={k: os.environ[k] for k in _KERNEL_VARIABLES if k in os.environ},
                 torch_threads=torch.get_num_threads(),
                 cuda=[torch.cuda.get_device_name(d) for d in devices if d.type == 'cuda'])
 
@@ -132,14 +132,14 @@ def _flat(config: dict, prefix: str = '') -> dict:
         out.update(_flat(v, f'{prefix}{k}.') if isinstance(v, dict) else {f'{prefix}{k}': v})
     return out
 
-COMPARED_ENV = ('cpu', 'cpu_capability', 'torch_threads')   # what of env.json changes a run's numbers
+_COMPARED_ENV = ('cpu', 'cpu_capability', 'torch_threads')   # what of env.json changes a run's numbers
 
 def run_table(runs=None, system: str = 'model') -> list[dict]:
     "One row per run: its name, the parameters (nested ones dotted) and the CPU, kernels and threads (`env.`) that "
     "differ among `runs`, its `system` scores."
     runs = [Path(r) for r in (list_runs() if runs is None else runs)]
     envs = {r: _json(r / 'env.json') for r in runs}
-    configs = {r: {**_flat(_json(r / 'config.json')), **{f'env.{k}': envs[r][k] for k in COMPARED_ENV if k in envs[r]}}
+    configs = {r: {**_flat(_json(r / 'config.json')), **{f'env.{k}': envs[r][k] for k in _COMPARED_ENV if k in envs[r]}}
                for r in runs}
     keys = list(dict.fromkeys(k for c in configs.values() for k in c))
     values = lambda k: {json.dumps(c.get(k), default=str) for c in configs.values()}
