@@ -4,9 +4,10 @@
 
 # %% ../nbs/90_bench.ipynb #009e9d2b
 from __future__ import annotations
-import copy, itertools, os, subprocess, sys, tempfile, time, types
-from contextlib import contextmanager
+import copy, itertools, json, os, subprocess, sys, tempfile, time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from unittest import mock
 
 import librosa
 import numpy as np
@@ -17,20 +18,22 @@ import timbrelab
 from fastcore.script import call_parse
 from torch.utils.data import DataLoader
 
-from .data import AudioFolder, Features
+from . import ddsp, eval as evaluation
+from .data import DOMAIN_KEYS, AudioFolder, Features, corpus_domains, corpus_root
+from .eval import corpus_judges, evaluate, paired_clips, standard_systems
 from .griffinlim import griffinlim, sc_db
-from .compare import cell_params, parameter_count, real_time_factor, train_cell
+from .compare import cell_params, parameter_count, preset, real_time_factor, train_cell
 from .models import MODELS, build_model, load_checkpoint
 from .protocol import choose
 from .runs import available_cores, best_time, environment, markdown_table, threads_for, torch_threads
 from .spectral import CQT, STFT
 from .synth import clip_batch, default_dataset
-from .wavenet import WaveNet
+from .wavenet import WaveNet, loss_by_modules
 
 # %% auto #0
-__all__ = ['DEMO_PRESET', 'BENCHMARKS', 'TABLES', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data', 'bench_train_step',
-           'bench_wavenet', 'bench_wavenet_train', 'bench_ddp', 'busy_neighbour', 'bench_neighbour', 'bench_transfer',
-           'benchmarks_markdown', 'main']
+__all__ = ['FAMILIES', 'DEMO_PRESET', 'BENCHMARKS', 'TABLES', 'report', 'bench_griffinlim', 'bench_cqt', 'bench_data',
+           'bench_train_step', 'bench_wavenet', 'bench_train_speed', 'bench_evaluate', 'bench_ddp', 'busy_neighbour',
+           'bench_neighbour', 'bench_transfer', 'benchmarks_markdown', 'main']
 
 # %% ../nbs/90_bench.ipynb #b6b5c34e
 def report(rows: list[dict], result: dict) -> str:
@@ -144,41 +147,104 @@ def bench_wavenet(layers=(10, 20), channels=(32, 64), batches=(1, 16), n_cached:
                                        speedup_cached_vs_naive=min(r['cached_vs_naive'] for r in rows
                                                                    if r['layers'] == max(layers))))
 
-# %% ../nbs/90_bench.ipynb #wntrain2
-def _stack_indexing_every_layer(net: WaveNet, h, conditioning):
-    "The layer stack as it was, `conditioning[:, i]` inside every layer: the reference of `bench_wavenet_train`."
-    skips = 0
-    for i, (conv, out) in enumerate(zip(net.convs, net.outs)):
-        a, b = (conv(h) + conditioning[:, i]).chunk(2, 1)
-        r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([net.channels, net.skip_channels], 1)
-        h, skips = h + r, skips + s
-    return net.head(skips)
+# %% ../nbs/90_bench.ipynb #ts0002
+def _preset_model(name: str, **changes):
+    "The model of `name`'s preset (`changes` to its config) and one batch of the preset's training data."
+    p = preset(name)
+    net = build_model(p['model'], **{**p['model_config'], **changes, 'domains': tuple(p['domains']), 'seed': 0})
+    folders = corpus_domains(corpus_root(p['corpus']))
+    slices = {d: AudioFolder(folders[d], sr=net.config.sr, seconds=p['seconds']) for d in p['domains']}
+    return net, next(iter(net.training_data(slices, batch_size=p['batch_size'])))
 
-def _training_step(net: WaveNet, x, cond) -> tuple[float, list]:
-    "One teacher-forced step: the loss and the gradients (then cleared)."
-    loss = net.loss(x, cond)
+def _alternately(steps: dict, n: int, repeat: int) -> dict:
+    "Seconds per call of each of `steps` ({name: fn}): the best of `repeat` rounds of `n` calls, the steps alternating."
+    best = dict.fromkeys(steps, float('inf'))
+    for fn in steps.values(): fn()                      # warm-up
+    for _ in range(repeat):
+        for name, fn in steps.items():
+            t0 = time.perf_counter()
+            for _ in range(n): fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / n)
+    return best
+
+def _cyclegan_steps() -> tuple:
+    (now, batch), (ref, _) = _preset_model('cyclegan'), _preset_model('cyclegan', stem='conv')
+    return [lambda: ref.train_step(batch, 0), lambda: now.train_step(batch, 0)]
+
+def _ddsp_step_before(model, batch: dict) -> dict:
+    "DDSP's training step as it was: the harmonic synthesizer per sample, a loss per domain: the reference."
+    losses = []
+    with mock.patch.object(ddsp, 'harmonic_synth', ddsp.harmonic_synth_per_sample):
+        for key, item in batch.items():
+            decoder = model.decoders[model.config.domains[DOMAIN_KEYS.index(key)]]
+            made = decoder(item['controls'], item['audio'].shape[-1])
+            losses.append(ddsp.spectral_loss(item['audio'], made, model.config.fft_sizes))
+    loss = sum(losses) / len(losses)
+    model.optimizers['decoders'].zero_grad()
     loss.backward()
-    grads = [p.grad.clone() for p in net.parameters()]
-    net.zero_grad(set_to_none=True)
-    return loss.item(), grads
+    model.optimizers['decoders'].step()
+    return dict(spectral=loss.item())
 
-def bench_wavenet_train(n_layers: int = 16, channels: int = 32, batch: int = 4, samples: int = 4096,
-                        cond_channels: int = 16, hop: int = 256, steps: int = 3, repeat: int = 1) -> dict:
-    "Milliseconds per teacher-forced WaveNet training step: ours against per-layer indexing, same weights and batch."
+def _ddsp_steps() -> tuple:
+    now, batch = _preset_model('ddsp')
+    ref = copy.deepcopy(now)
+    steps = [lambda: _ddsp_step_before(ref, batch), lambda: now.train_step(batch, 0)]
+    losses = [(torch.manual_seed(0), step())[1]['spectral'] for step in steps]
+    if abs(losses[0] - losses[1]) > 1e-4 * losses[0]: raise AssertionError(f"the two DDSP steps disagree: {losses}")
+    return steps
+
+def _wavenet_steps() -> tuple:
     torch.manual_seed(0)
-    net = WaveNet(n_layers=n_layers, cycle=8, channels=channels, skip_channels=channels, cond_channels=cond_channels,
-                  hop=hop)
-    naive = copy.deepcopy(net)
-    naive.stack = types.MethodType(_stack_indexing_every_layer, naive)
-    x, cond = torch.randint(0, 256, (batch, samples)), torch.randn(batch, cond_channels, -(-samples // hop))
-    (ours, g_ours), (ref, g_ref) = _training_step(net, x, cond), _training_step(naive, x, cond)
-    if abs(ours - ref) > 1e-5 or max((a - b).abs().max().item() for a, b in zip(g_ours, g_ref)) > 1e-5:
-        raise AssertionError(f"the two layer stacks disagree: loss {ours} vs {ref}")
-    time_of = lambda m: 1000 * best_time(lambda: [_training_step(m, x, cond) for _ in range(steps)], repeat) / steps
-    rows = [dict(method=name, ms_per_step=time_of(m))
-            for name, m in (('ours: slices taken once', net), ('conditioning[:, i] per layer', naive))]
-    ms = [r['ms_per_step'] for r in rows]
-    return dict(rows=rows, result=dict(ms_per_step=ms[0], speedup=ms[1] / ms[0]))
+    net = WaveNet(n_layers=16, cycle=8, channels=32, skip_channels=32, cond_channels=16, hop=256)
+    x, cond = torch.randint(0, 256, (4, 4096)), torch.randn(4, 16, 16)
+    def step(loss):
+        loss().backward()
+        net.zero_grad(set_to_none=True)
+    if abs(net.loss(x, cond).item() - loss_by_modules(net, x, cond).item()) > 1e-5:
+        raise AssertionError("the two WaveNet losses disagree")
+    return [lambda: step(lambda: loss_by_modules(net, x, cond)), lambda: step(lambda: net.loss(x, cond))]
+
+FAMILIES = dict(cyclegan=_cyclegan_steps, wavenet=_wavenet_steps, ddsp=_ddsp_steps)   # family: [reference, now] steps
+
+def bench_train_speed(families=None, steps: int = 3, repeat: int = 3) -> dict:
+    "Milliseconds per training step of each family at its preset's size: the step before issue 32 against now."
+    rows = []
+    for name in families or FAMILIES:
+        reference, now = FAMILIES[name]()
+        t = _alternately(dict(reference=reference, now=now), steps, repeat)
+        rows.append(dict(family=name, reference_ms=1e3 * t['reference'], now_ms=1e3 * t['now'],
+                         speedup=t['reference'] / t['now']))
+    return dict(rows=rows, result={f"{r['family']}_speedup": r['speedup'] for r in rows} |
+                                  dict(least_speedup=min(r['speedup'] for r in rows)))
+
+
+# %% ../nbs/90_bench.ipynb #ev0002
+def _f0_track_dense(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    "`f0_track` as it was: librosa's pyin with its dense Viterbi, on every call: the reference of `bench_evaluate`."
+    f0, voiced, _ = librosa.pyin(np.asarray(audio, np.float32), fmin=65.0, fmax=2100.0, sr=sr, frame_length=1024,
+                                 hop_length=hop)
+    return librosa.times_like(f0, sr=sr, hop_length=hop), np.where(voiced, np.nan_to_num(f0), 0.0)
+
+def bench_evaluate(n_pairs: int = 8, repeat: int = 1) -> dict:
+    "Seconds to score identity and oracle outputs of `n_pairs` paired clips: f0 tracks now against as they were."
+    root = default_dataset()
+    judges, pairs, made = corpus_judges(root), paired_clips(root, 'clarinet', 'violin', n_pairs), {}
+    evaluate(standard_systems(), pairs, judges, 'violin', outputs=made)
+    index = {p['score_id']: k for k, p in enumerate(pairs)}
+    systems = {name: lambda p, outs=outs: outs[index[p['score_id']]] for name, outs in made.items()}
+    rows = {}
+    def score(how):
+        evaluation._TRACKS.clear()                     # every round starts with no track kept
+        with mock.patch.object(evaluation, 'f0_track', _f0_track_dense) if how == 'reference' else nullcontext():
+            rows[how] = evaluate(systems, pairs, judges, 'violin')
+    t = _alternately(dict(reference=lambda: score('reference'), now=lambda: score('now')), 1, repeat)
+    if json.dumps(rows['reference']) != json.dumps(rows['now']):
+        raise AssertionError(f"the evaluation changed: {rows['reference']} vs {rows['now']}")
+    out = [dict(f0_tracks=name, seconds=t[key]) for key, name in
+           (('reference', 'librosa.pyin on every call (before)'), ('now', 'f0_track: sparse Viterbi, once per clip'))]
+    return dict(rows=out, result=dict(speedup=t['reference'] / t['now'], seconds=t['now'], pairs=n_pairs,
+                                      same_rows=True))
+
 
 # %% ../nbs/90_bench.ipynb #26a7fedf
 DEMO_PRESET = Path(timbrelab.__file__).resolve().parents[1] / 'configs' / 'demo.yaml'   # in a checkout
@@ -275,7 +341,8 @@ def bench_transfer(models=None, seconds: float = 10.0, steps: int = 2, repeat: i
 
 # %% ../nbs/90_bench.ipynb #e7eb6d3a
 BENCHMARKS = dict(griffinlim=bench_griffinlim, cqt=bench_cqt, data=bench_data, train_step=bench_train_step,
-                  wavenet=bench_wavenet, wavenet_train=bench_wavenet_train, ddp=bench_ddp, neighbour=bench_neighbour,
+                  wavenet=bench_wavenet, train_speed=bench_train_speed,
+                  evaluate=bench_evaluate, ddp=bench_ddp, neighbour=bench_neighbour,
                   transfer=bench_transfer)
 TABLES = Path(timbrelab.__file__).resolve().parents[1] / 'figures' / 'benchmarks.md'   # in a checkout
 

@@ -37,6 +37,7 @@ class CycleGANConfig:
     n_mels: int = 80               # mel
     n_bins: int = 84               # cqt, 12 per octave from C1
     generator: str = 'resnet'      # resnet | unet
+    stem: str = 'conv'             # resnet: conv (7x7, full resolution) | pixel (space-to-depth: half resolution)
     width: int = 16                # generator width
     n_blocks: int = 4              # resnet blocks (unet: depth 3)
     discriminator: str = 'patchgan'  # patchgan | conv1d | timbral
@@ -55,7 +56,8 @@ class CycleGANConfig:
 REPRESENTATIONS = dict(stft=lambda c: STFT(c.n_fft, c.hop_length, keep_phase=False),
                        mel=lambda c: Mel(c.sr, c.n_fft, c.hop_length, n_mels=c.n_mels, keep_phase=False),
                        cqt=lambda c: CQT(c.sr, c.hop_length, n_bins=c.n_bins, keep_phase=False))
-GENERATORS = dict(resnet=lambda c: ResnetGenerator(width=c.width, n_blocks=c.n_blocks, harmonics=c.harmonics),
+GENERATORS = dict(resnet=lambda c: ResnetGenerator(width=c.width, n_blocks=c.n_blocks, harmonics=c.harmonics,
+                                                  stem=c.stem),
                   unet=lambda c: UnetGenerator(width=c.width, depth=3, harmonics=c.harmonics))
 DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_width, harmonics=c.harmonics),
                       conv1d=lambda c, n_freq: Conv1dDiscriminator(n_freq, width=4 * c.d_width, harmonics=c.harmonics),
@@ -72,6 +74,8 @@ class CycleGAN(nn.Module):
         super().__init__()
         c = self.config = check_config(config or CycleGANConfig())
         if len(c.domains) != 2: raise ValueError(f"CycleGAN maps between two domains, got `domains` {c.domains!r}")
+        if c.stem != 'conv' and c.generator != 'resnet':
+            raise ValueError(f"`stem` {c.stem!r} belongs to the ResNet generator; generator {c.generator!r} has none")
         if tuple(c.harmonics) != (1,) and c.representation != 'stft':
             raise ValueError(f"`harmonics` {c.harmonics!r} need linear-frequency features (representation 'stft'), "
                              f"got {c.representation!r}")

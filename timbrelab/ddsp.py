@@ -17,14 +17,16 @@ from torch.utils.data import Dataset
 
 from .data import DOMAIN_KEYS, EpochLoader, Features, unpaired_batches
 from .eval import a_weighted_loudness, f0_track
+from .native import call, in_parts, load_c
 from .protocol import audio_domains, check_config, domain_index, one_device, source_and_target
 from .protocol import write_audio_samples
 from .synth import Score, data_home, midi_to_hz
 
 # %% auto #0
-__all__ = ['QUANTILES', 'DDSPConfig', 'Controls', 'frames', 'hz_to_midi', 'upsample', 'harmonic_synth', 'noise_filters',
-           'filtered_noise', 'fft_convolve', 'mlp', 'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_loss', 'DDSP',
-           'WithControls', 'score_f0', 'with_true_f0', 'in_its_octave']
+__all__ = ['QUANTILES', 'DDSPConfig', 'Controls', 'frames', 'hz_to_midi', 'upsample', 'harmonic_synth',
+           'harmonic_synth_per_sample', 'harmonic_blocks', 'noise_filters', 'filtered_noise', 'fft_convolve', 'mlp',
+           'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_loss', 'DDSP', 'WithControls', 'score_f0',
+           'with_true_f0', 'in_its_octave']
 
 # %% ../nbs/35_ddsp.ipynb #d0000006
 @dataclass
@@ -83,8 +85,97 @@ def harmonic_synth(f0, amplitude, distribution, sr: int, hop: int, n: int) -> to
     distribution = distribution / distribution.sum(-1, keepdim=True).clamp_min(1e-7)
     f0_n = upsample(f0[..., None], n, hop)[..., 0]
     phase = 2 * math.pi * F.pad(torch.cumsum(f0_n.double() / sr, -1), (1, -1)) % (2 * math.pi)
+    B, m = len(f0), -(-n // hop)                                                  # m blocks of hop samples
+    a = amplitude[..., None] * distribution
+    a = torch.cat([a, a[:, -1:].expand(-1, max(m + 1 - a.shape[1], 0), -1)], 1)[:, :m + 1]   # the last frame held
+    ends = torch.stack([a[:, :-1], a[:, 1:]], -2).flatten(0, 1)                    # (B·m, 2, K): each block's ends
+    return harmonic_blocks(F.pad(phase.float(), (0, m * hop - n)).view(B * m, hop), ends).view(B, m * hop)[:, :n]
+
+def harmonic_synth_per_sample(f0, amplitude, distribution, sr: int, hop: int, n: int) -> torch.Tensor:
+    "`harmonic_synth` as the formula reads, amplitudes interpolated to every sample, then summed over harmonics: "
+    "what it computed before issue 32, the reference it is tested and timed against."
+    k = torch.arange(1, distribution.shape[-1] + 1, device=f0.device)
+    distribution = distribution * (f0[..., None] * k < sr / 2)
+    distribution = distribution / distribution.sum(-1, keepdim=True).clamp_min(1e-7)
+    phase = 2 * math.pi * F.pad(torch.cumsum(upsample(f0[..., None], n, hop)[..., 0].double() / sr, -1), (1, -1))
     amps = upsample(amplitude[..., None] * distribution, n, hop)
-    return (amps * torch.sin(phase.float()[..., None] * k)).sum(-1)
+    return (amps * torch.sin((phase % (2 * math.pi)).float()[..., None] * k)).sum(-1)
+
+def harmonic_blocks(phase, ends) -> torch.Tensor:
+    "Blocks `(blocks, hop)` of harmonics at `phase` `(blocks, hop)`, their amplitudes interpolated from the block's "
+    "`ends` `(blocks, 2, K)`: in C on the CPU where a compiler is (`timbrelab.native`), else in torch."
+    usable = phase.device.type == 'cpu' and ends.dtype == torch.float32 and phase.shape[-1] <= 4096   # MAX_HOP
+    lib = load_c(_HARMONICS_C, 'harmonics') if usable else None
+    return _harmonic_blocks_torch(phase, ends) if lib is None else _NativeHarmonics.apply(phase, ends, lib)
+
+def _harmonic_blocks_torch(phase, ends) -> torch.Tensor:
+    k = torch.arange(1, ends.shape[-1] + 1, device=ends.device)
+    waves = torch.sin(k[:, None] * phase[:, None])                                  # (blocks, K, hop)
+    w = torch.arange(phase.shape[-1], device=ends.device) / phase.shape[-1]
+    return ((ends @ waves) * torch.stack([1 - w, w])).sum(-2)
+
+_HARMONICS_C = r"""
+#include <stdint.h>
+#define MAX_HOP 4096
+/* Blocks i0..i1-1 of `hop` samples at phases p (given as cos p, sin p): out[i, t] = (1 - w) sum_k e0[k] sin(k p_t)
+   + w sum_k e1[k] sin(k p_t), w = t / hop, e0 and e1 = ends[i, 0] and ends[i, 1] (K harmonics); sin(k p) and
+   cos(k p) by rotating those of (k - 1) p by p, every sample of the block at once. */
+void harmonics_forward(int64_t i0, int64_t i1, int64_t hop, int64_t K, const float *cos1, const float *sin1,
+                       const float *ends, float *out) {
+    float c[MAX_HOP], s[MAX_HOP], y0[MAX_HOP], y1[MAX_HOP];
+    for (int64_t i = i0; i < i1; i++) {
+        const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *e0 = ends + i * 2 * K, *e1 = e0 + K;
+        for (int64_t t = 0; t < hop; t++) { c[t] = c1[t]; s[t] = s1[t]; y0[t] = y1[t] = 0; }
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t t = 0; t < hop; t++) {
+                y0[t] += e0[k] * s[t]; y1[t] += e1[k] * s[t];
+                const float next = c[t] * c1[t] - s[t] * s1[t];
+                s[t] = s[t] * c1[t] + c[t] * s1[t]; c[t] = next;
+            }
+        for (int64_t t = 0; t < hop; t++) out[i * hop + t] = y0[t] + (y1[t] - y0[t]) * ((float)t / hop);
+    }
+}
+
+/* The gradient of harmonics_forward's output, `grad` (blocks, hop), with respect to `ends`, into `gends`. */
+void harmonics_backward(int64_t i0, int64_t i1, int64_t hop, int64_t K, const float *cos1, const float *sin1,
+                        const float *grad, float *gends) {
+    float c[MAX_HOP], s[MAX_HOP], g0[MAX_HOP], g1[MAX_HOP];
+    for (int64_t i = i0; i < i1; i++) {
+        const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *g = grad + i * hop;
+        for (int64_t t = 0; t < hop; t++) {
+            c[t] = c1[t]; s[t] = s1[t]; g1[t] = g[t] * ((float)t / hop); g0[t] = g[t] - g1[t];
+        }
+        for (int64_t k = 0; k < K; k++) {
+            float a = 0, b = 0;
+            for (int64_t t = 0; t < hop; t++) {
+                a += g0[t] * s[t]; b += g1[t] * s[t];
+                const float next = c[t] * c1[t] - s[t] * s1[t];
+                s[t] = s[t] * c1[t] + c[t] * s1[t]; c[t] = next;
+            }
+            gends[(i * 2) * K + k] = a; gends[(i * 2 + 1) * K + k] = b;
+        }
+    }
+}
+"""
+
+class _NativeHarmonics(torch.autograd.Function):
+    "`_harmonic_blocks_torch` in C, forward and backward (no `(blocks, K, hop)` sines kept between them)."
+    @staticmethod
+    def forward(ctx, phase, ends, lib):
+        (blocks, hop), K = phase.shape, ends.shape[-1]
+        cos1, sin1, ends, out = phase.cos(), phase.sin(), ends.contiguous(), phase.new_empty(phase.shape)
+        in_parts(lambda i0, i1: call(lib.harmonics_forward, i0, i1, hop, K, cos1, sin1, ends, out), blocks)
+        ctx.save_for_backward(cos1, sin1)
+        ctx.lib, ctx.K = lib, K
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        cos1, sin1 = ctx.saved_tensors
+        (blocks, hop), grad = cos1.shape, grad.contiguous()
+        gends = grad.new_empty(blocks, 2, ctx.K)
+        in_parts(lambda i0, i1: call(ctx.lib.harmonics_backward, i0, i1, hop, ctx.K, cos1, sin1, grad, gends), blocks)
+        return None, gends, None
 
 def noise_filters(magnitudes) -> torch.Tensor:
     "Zero-phase FIR filters `(..., 2(B-1))`, Hann-windowed, centred, with frequency response `magnitudes` `(..., B)`."
@@ -153,15 +244,18 @@ class Decoder(nn.Module):
         return x + fft_convolve(x, F.pad(self.reverb[1:], (1, 0)))      # the dry path stays the direct sound
 
 # %% ../nbs/35_ddsp.ipynb #d0000020
-def spectral_loss(x, y, fft_sizes=(2048, 1024, 512, 256, 128, 64), eps: float = 1e-7) -> torch.Tensor:
-    "Sum over `fft_sizes` of the mean |linear| and |log| magnitude differences of `x` and `y` `(batch, samples)`."
+def spectral_loss(x, y, fft_sizes=(2048, 1024, 512, 256, 128, 64), eps: float = 1e-7,
+                  per_clip: bool = False) -> torch.Tensor:
+    "Sum over `fft_sizes` of the mean |linear| and |log| magnitude differences of `x` and `y` `(batch, samples)`; "
+    "with `per_clip`, one loss per clip `(batch,)`, whose mean is the loss."
     loss = 0
     for size in fft_sizes:
         mag = lambda a: torch.stft(a, size, size // 4, window=torch.hann_window(size, device=a.device),
                                    return_complex=True).abs()
         sx, sy = mag(x), mag(y)
-        loss = loss + (sx - sy).abs().mean() + (torch.log(sx + eps) - torch.log(sy + eps)).abs().mean()
-    return loss
+        loss = loss + (sx - sy).abs().mean((-2, -1)) + (torch.log(sx + eps) - torch.log(sy + eps)).abs().mean((-2, -1))
+    return loss if per_clip else loss.mean()
+
 
 # %% ../nbs/35_ddsp.ipynb #d0000023
 QUANTILES = 101
@@ -219,17 +313,21 @@ def set_statistics(self: DDSP, domain: str, controls):
 # %% ../nbs/35_ddsp.ipynb #d0000027
 @patch
 def train_step(self: DDSP, batch: dict, step: int) -> dict:
-    "One Adam step of the decoders of the batch's domains on the multi-scale spectral loss."
-    losses = []
-    for key, item in batch.items():
-        d = self.config.domains[DOMAIN_KEYS.index(key)]
-        audio, controls = (item[k].to(self.device) for k in ('audio', 'controls'))
-        losses.append(spectral_loss(audio, self.decoders[d](controls, audio.shape[-1]), self.config.fft_sizes))
-    loss = sum(losses) / len(losses)
+    "One Adam step of the decoders of the batch's domains on the multi-scale spectral loss: the mean over domains of "
+    "each domain's mean, every domain's clips through one loss computation."
+    domains = [self.config.domains[DOMAIN_KEYS.index(key)] for key in batch]
+    audio = [item['audio'].to(self.device) for item in batch.values()]
+    if len({a.shape[-1] for a in audio}) > 1:
+        raise ValueError(f"DDSP trains on slices of one length; got {sorted({a.shape[-1] for a in audio})} samples")
+    made = [self.decoders[d](item['controls'].to(self.device), a.shape[-1])
+            for d, item, a in zip(domains, batch.values(), audio)]
+    per_clip = spectral_loss(torch.cat(audio), torch.cat(made), self.config.fft_sizes, per_clip=True)
+    loss = torch.stack([clips.mean() for clips in per_clip.split([len(a) for a in audio])]).mean()
     self.optimizers['decoders'].zero_grad()
     loss.backward()
     self.optimizers['decoders'].step()
     return dict(spectral=loss.item())
+
 
 # %% ../nbs/35_ddsp.ipynb #d0000029
 @patch

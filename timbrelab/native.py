@@ -5,6 +5,7 @@
 # %% ../nbs/09_native.ipynb #nat0003
 from __future__ import annotations
 import ctypes, hashlib, os, platform, shutil, subprocess, tempfile, warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -12,7 +13,7 @@ import torch
 from .synth import data_home
 
 # %% auto #0
-__all__ = ['FLAGS', 'compiler', 'load_c', 'call']
+__all__ = ['FLAGS', 'compiler', 'load_c', 'call', 'in_parts']
 
 # %% ../nbs/09_native.ipynb #nat0005
 FLAGS = ('-O3', '-march=native', '-ffast-math', '-fPIC', '-shared')
@@ -71,3 +72,13 @@ def _c_arg(i: int, a):
 def call(function, *args):
     "Call the C `function` with `args` converted by `_c_arg`; the tensors stay alive until it returns."
     return function(*[_c_arg(i, a) for i, a in enumerate(args)])
+
+# %% ../nbs/09_native.ipynb #natp002
+def in_parts(fn, n: int) -> list:
+    "`fn(i0, i1)` over `n` items split into one part per torch thread, the parts at once (a ctypes call lets go of "
+    "the GIL); the parts' results."
+    parts = max(1, min(n, torch.get_num_threads()))
+    bounds = [(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
+    if parts == 1: return [fn(*bounds[0])]
+    with ThreadPoolExecutor(parts) as pool: return list(pool.map(lambda b: fn(*b), bounds))
+

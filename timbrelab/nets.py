@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 # %% auto #0
-__all__ = ['ResidualBlock', 'HarmonicStack', 'resnet_encoder', 'resnet_decoder', 'ResnetGenerator', 'UnetGenerator',
+__all__ = ['STEMS', 'ResidualBlock', 'HarmonicStack', 'resnet_encoder', 'resnet_decoder', 'ResnetGenerator', 'UnetGenerator',
            'PatchDiscriminator', 'Conv1dDiscriminator', 'TimbralDiscriminator']
 
 # %% ../nbs/11_nets.ipynb #83c375dd
@@ -54,25 +54,41 @@ def _padded(net, x, multiple: int):
     return net(x)[..., :h, :w]
 
 # %% ../nbs/11_nets.ipynb #02f9c75c
-def resnet_encoder(channels: int = 1, width: int = 32, n_blocks: int = 6) -> list:
-    "The ResNet generator's down path: 7x7 stem, two stride-2 convolutions (each axis to a quarter, rounded up), "
-    "`n_blocks` residual blocks at `4 * width` channels. Layers, to put in a `nn.Sequential`."
+def _sub_pixel(i, o):
+    "A 3x3 convolution to `4 * o` channels, `PixelShuffle`d to `o` at twice the resolution; the four phases start "
+    "equal (ICNR, Aitken et al. 2017), so it starts as nearest-neighbour up-sampling, without checkerboard."
+    conv = nn.Conv2d(i, 4 * o, 3)
+    with torch.no_grad():
+        conv.weight.copy_(conv.weight[::4].repeat_interleave(4, 0)); conv.bias.copy_(conv.bias[::4].repeat_interleave(4))
+    return [nn.ReflectionPad2d(1), conv, nn.PixelShuffle(2)]
+
+STEMS = dict(   # the full-resolution ends: the first layers of `resnet_encoder`, the last of `resnet_decoder`
+    conv=(lambda c, w: [*_conv(c, w, 7), *_conv(w, 2 * w, 3, 2)],
+          lambda w, c: [*_up(2 * w, w), nn.ReflectionPad2d(3), nn.Conv2d(w, c, 7)]),
+    pixel=(lambda c, w: [nn.PixelUnshuffle(2), *_conv(4 * c, 2 * w)], lambda w, c: _sub_pixel(2 * w, c)))
+
+def _stem(stem: str, end: int):
+    if stem not in STEMS: raise ValueError(f"Unknown stem {stem!r}; choose from {', '.join(STEMS)}")
+    return STEMS[stem][end]
+
+def resnet_encoder(channels: int = 1, width: int = 32, n_blocks: int = 6, stem: str = 'conv') -> list:
+    "The ResNet generator's down path: a stem to `2 * width` channels at half resolution, a stride-2 convolution (each "
+    "axis to a quarter, rounded up), `n_blocks` residual blocks at `4 * width` channels. Layers, for a `nn.Sequential`."
     if n_blocks < 0 or width < 1: raise ValueError(f"need n_blocks >= 0 and width >= 1, got {n_blocks}, {width}")
-    return [*_conv(channels, width, 7), *_conv(width, 2 * width, 3, 2), *_conv(2 * width, 4 * width, 3, 2),
+    return [*_stem(stem, 0)(channels, width), *_conv(2 * width, 4 * width, 3, 2),
             *[ResidualBlock(4 * width) for _ in range(n_blocks)]]
 
-def resnet_decoder(width: int = 32, channels: int = 1) -> list:
-    "Its up path: two nearest-neighbour up-samplings by 2, a 7x7 convolution to `channels`, tanh."
-    return [*_up(4 * width, 2 * width), *_up(2 * width, width), nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7),
-            nn.Tanh()]
+def resnet_decoder(width: int = 32, channels: int = 1, stem: str = 'conv') -> list:
+    "Its up path: a nearest-neighbour up-sampling by 2 and convolution, the stem's way back to `channels`, tanh."
+    return [*_up(4 * width, 2 * width), *_stem(stem, 1)(width, channels), nn.Tanh()]
 
 class ResnetGenerator(nn.Module):
-    "ResNet generator: `resnet_encoder` (7x7 stem, 2 down-samplings, `n_blocks` residual blocks), `resnet_decoder`."
-    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,)):
+    "ResNet generator: `resnet_encoder` (stem, 2 down-samplings, `n_blocks` residual blocks), `resnet_decoder`."
+    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,), stem: str = 'conv'):
         super().__init__()
         self.stack = HarmonicStack(harmonics)
-        self.net = nn.Sequential(*resnet_encoder(channels * len(self.stack.harmonics), width, n_blocks),
-                                 *resnet_decoder(width, channels))
+        self.net = nn.Sequential(*resnet_encoder(channels * len(self.stack.harmonics), width, n_blocks, stem),
+                                 *resnet_decoder(width, channels, stem))
 
     def forward(self, x): return _padded(self.net, self.stack(x), 4)
 

@@ -10,11 +10,11 @@ from fastcore.basics import patch
 from torch import nn
 
 from .audio import mu_law_decode
-from .native import call, load_c
-from concurrent.futures import ThreadPoolExecutor
+from .native import call, in_parts, load_c
+
 
 # %% auto #0
-__all__ = ['CausalConv1d', 'WaveNet']
+__all__ = ['CausalConv1d', 'WaveNet', 'loss_by_modules']
 
 # %% ../nbs/20_wavenet.ipynb #f7d308ea
 class CausalConv1d(nn.Conv1d):
@@ -96,32 +96,62 @@ def conditioning(self: WaveNet, up, domain, batch: int):
 # %% ../nbs/20_wavenet.ipynb #31b4a1d4
 @patch
 def forward(self: WaveNet, x, cond=None, domain=None):
-    "Logits `(batch, n_classes, time)`: at `t`, the distribution of `x[:, t]` given `x[:, :t]` and the conditioning."
+    "Logits `(batch, n_classes, time)`: at `t`, the distribution of `x[:, t]` given `x[:, :t]` and the conditioning "
+    "(a view of time-major logits)."
     _check(x.dim() == 2 and not x.is_floating_point() and not x.is_complex(),
            f"`x` must be mu-law classes of shape (batch, time) and an integer type, got {tuple(x.shape)} {x.dtype}")
-    _check(x.numel() == 0 or (0 <= int(x.min()) and int(x.max()) < self.n_classes), f"`x` classes must lie in 0..{self.n_classes - 1}")
-    return self._logits(x, self.upsampled(cond, x.shape[1]), domain)
-
-@patch
-def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
-    "Logits for the classes `x[:, span]`, given upsampled conditioning `up` covering `x`."
-    h = F.pad(self.embed(x[:, span]).transpose(1, 2), (1, -1))   # h[t] = embed(x[t - 1]), zeros at the span's start
-    return self.stack(h, self.conditioning(None if up is None else up[..., span], domain, len(x)))
-
-@patch
-def stack(self: WaveNet, h, conditioning):
-    "The layers and the output head on embedded, shifted input `h` `(batch, channels, time)`."
-    skips = 0   # conditioning sliced once: `conditioning[:, i]` in the loop zero-fills a full gradient per layer
-    for conv, out, c in zip(self.convs, self.outs, conditioning.unbind(1)):
-        a, b = (conv(h) + c).chunk(2, 1)
-        r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([self.channels, self.skip_channels], 1)
-        h, skips = h + r, skips + s
-    return self.head(skips)
+    _check(x.numel() == 0 or (0 <= int(x.min()) and int(x.max()) < self.n_classes),
+           f"`x` classes must lie in 0..{self.n_classes - 1}")
+    return self._logits(x, self.upsampled(cond, x.shape[1]), domain).transpose(1, 2)
 
 @patch
 def loss(self: WaveNet, x, cond=None, domain=None):
-    "Teacher-forced cross-entropy (nats per sample) of the classes `x`."
-    return F.cross_entropy(self(x, cond, domain), x)
+    "Teacher-forced cross-entropy (nats per sample) of the classes `x`, its softmax over contiguous classes."
+    return F.cross_entropy(self(x, cond, domain).transpose(1, 2).flatten(0, 1), x.flatten())
+
+@patch
+def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
+    "Logits `(batch, time, n_classes)` for the classes `x[:, span]`, given upsampled conditioning `up` covering `x`."
+    h = F.pad(self.embed(x[:, span]), (0, 0, 1, -1))   # h[t] = embed(x[t - 1]), zeros at the span's start
+    return self.stack(h, None if up is None else up[..., span], domain)
+
+def _delayed(h, lag: int):
+    "`h` `(batch, time, channels)` delayed by `lag` samples, zeros first."
+    return F.pad(h, (0, 0, lag, 0))[:, :h.shape[1]] if lag else h
+
+@patch
+def stack(self: WaveNet, h, up, domain):
+    "The layers and the output head: logits `(batch, time, n_classes)` from embedded, shifted input `h` "
+    "`(batch, time, channels)`, upsampled frames `up` `(batch, cond_channels, time)` (or None) and `domain` indices."
+    (B, T, C), k, S = h.shape, self.kernel_size, self.skip_channels
+    frames = [] if up is None else [up.transpose(1, 2)]
+    cond = None if up is None else self.cond.weight[..., 0].unflatten(0, (len(self.dilations), -1))   # (R, 2C, K)
+    domains = self.conditioning(None, domain, B)[..., 0]                       # (B or 1, R, 2C); domains checked
+    skips = None
+    for i, (conv, out, d) in enumerate(zip(self.convs, self.outs, self.dilations)):
+        taps = torch.cat([_delayed(h, (k - 1 - j) * d) for j in range(k)] + frames, -1).flatten(0, 1)   # (B·T, kC+K)
+        weight = torch.cat([*conv.weight.unbind(2)] + ([] if cond is None else [cond[i]]), 1)        # (2C, kC+K)
+        gates = torch.addmm(conv.bias[:, None], weight, taps.T)                                       # (2C, B·T)
+        if self.n_domains: gates = (gates.unflatten(1, (B, T)) + domains[:, i].T[..., None]).flatten(1)
+        z = torch.tanh(gates[:C]) * torch.sigmoid(gates[C:])
+        residual, skip = out.weight[..., 0].split([C, S])
+        h = torch.addmm(h.flatten(0, 1), z.T, residual.T).view(B, T, C)
+        skips = skip @ z if skips is None else torch.addmm(skips, skip, z)                          # (S, B·T)
+    _, first, _, last = self.head
+    hidden = torch.addmm(first.bias[:, None], first.weight[..., 0], skips.relu()).relu()
+    return torch.addmm(last.bias, hidden.T, last.weight[..., 0].T).view(B, T, -1)
+
+def loss_by_modules(net: WaveNet, x, cond=None, domain=None):
+    "`net.loss` as the modules read: dilated convolutions, every layer's conditioning made at once, 1x1 "
+    "convolutions, the head, logits `(batch, n_classes, time)`. What `loss` computed before issue 32: its reference."
+    h = F.pad(net.embed(x).transpose(1, 2), (1, -1))
+    conditioning, skips = net.conditioning(net.upsampled(cond, x.shape[1]), domain, len(x)), 0
+    for conv, out, c in zip(net.convs, net.outs, conditioning.unbind(1)):
+        a, b = (conv(h) + c).chunk(2, 1)
+        r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([net.channels, net.skip_channels], 1)
+        h, skips = h + r, skips + s
+    return F.cross_entropy(net.head(skips), x)
+
 
 # %% ../nbs/20_wavenet.ipynb #4daa3047
 @patch
@@ -196,7 +226,7 @@ def _full_chunks(self: WaveNet, up, domain, draw: dict):
     def run(t0, t1, u):
         for t in range(t0, t1):
             span = slice(max(0, t + 1 - self.receptive_field), t + 1)
-            _draw(draw, t, self._logits(draw['x'], up, domain, span)[..., -1], u, max(t0, draw['P']))
+            _draw(draw, t, self._logits(draw['x'], up, domain, span)[:, -1], u, max(t0, draw['P']))
     return run
 
 @patch
@@ -352,16 +382,13 @@ def _native_kernel(self: WaveNet, queues, draw: dict, w: dict, base, cond, nativ
     weights = [flat(t) for t in (self.embed.weight, w['past'], torch.stack(w['now']), torch.stack(w['residual']),
                                  w['skip'])]
     weights += [flat(t) for pair in w['head'] for t in pair]
-    parts = min(B, torch.get_num_threads())
-    bounds = [(B * p // parts, B * (p + 1) // parts) for p in range(parts)]
     def run(t0, t1, local, read, write, u):
         out = torch.empty(t1 - t0, B, V) if draw['logits'] is not None else None
-        steps = lambda b: call(lib.wavenet_steps, B, *b, R, C, self.skip_channels, k - 1, V, queues.shape[1], t0, t1,
-                               draw['P'], x.shape[1], float(draw['temperature']), *weights, base,
-                               base.stride(0) if len(base) > 1 else 0, local, cond, self.cond_channels, read, write,
-                               queues, u.contiguous(), x, out)
-        with ThreadPoolExecutor(parts) as pool:   # ctypes lets go of the GIL: the parts run at once
-            if any(pool.map(steps, bounds)): raise MemoryError("the WaveNet kernel could not allocate its buffers")
+        steps = lambda b0, b1: call(lib.wavenet_steps, B, b0, b1, R, C, self.skip_channels, k - 1, V, queues.shape[1],
+                                    t0, t1, draw['P'], x.shape[1], float(draw['temperature']), *weights, base,
+                                    base.stride(0) if len(base) > 1 else 0, local, cond, self.cond_channels, read, write,
+                                    queues, u.contiguous(), x, out)
+        if any(in_parts(steps, B)): raise MemoryError("the WaveNet kernel could not allocate its buffers")
         if out is not None: draw['logits'][..., t0:t1] = out.permute(1, 2, 0)
     return run
 
