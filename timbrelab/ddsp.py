@@ -77,29 +77,30 @@ def upsample(x, n: int, hop: int) -> torch.Tensor:
     i1, w = (i0 + 1).clamp(max=x.shape[1] - 1), (pos - i0)[:, None]
     return x[:, i0] * (1 - w) + x[:, i1] * w
 
-def harmonic_synth(f0, amplitude, distribution, sr: int, hop: int, n: int) -> torch.Tensor:
-    "`(batch, n)` audio: harmonics k·f0 of `f0` `(batch, frames)` Hz, overall `amplitude` `(batch, frames)` and "
-    "`distribution` `(batch, frames, K)` (normalised here, harmonics at or above Nyquist silenced)."
-    k = torch.arange(1, distribution.shape[-1] + 1, device=f0.device)
-    distribution = distribution * (f0[..., None] * k < sr / 2)
-    distribution = distribution / distribution.sum(-1, keepdim=True).clamp_min(1e-7)
-    f0_n = upsample(f0[..., None], n, hop)[..., 0]
-    phase = 2 * math.pi * F.pad(torch.cumsum(f0_n.double() / sr, -1), (1, -1)) % (2 * math.pi)
-    B, m = len(f0), -(-n // hop)                                                  # m blocks of hop samples
-    a = amplitude[..., None] * distribution
-    a = torch.cat([a, a[:, -1:].expand(-1, max(m + 1 - a.shape[1], 0), -1)], 1)[:, :m + 1]   # the last frame held
-    ends = torch.stack([a[:, :-1], a[:, 1:]], -2).flatten(0, 1)                    # (B·m, 2, K): each block's ends
-    return harmonic_blocks(F.pad(phase.float(), (0, m * hop - n)).view(B * m, hop), ends).view(B, m * hop)[:, :n]
-
-def harmonic_synth_per_sample(f0, amplitude, distribution, sr: int, hop: int, n: int) -> torch.Tensor:
-    "`harmonic_synth` as the formula reads, amplitudes interpolated to every sample, then summed over harmonics: "
-    "what it computed before issue 32, the reference it is tested and timed against."
+def _amplitudes_and_phase(f0, amplitude, distribution, sr: int, hop: int, n: int) -> tuple:
+    "Each harmonic's amplitude per frame `(batch, frames, K)` (the `distribution` normalised, harmonics at or above "
+    "Nyquist silenced), and f0's phase at every sample `(batch, n)`, accumulated in float64, in [0, 2π)."
     k = torch.arange(1, distribution.shape[-1] + 1, device=f0.device)
     distribution = distribution * (f0[..., None] * k < sr / 2)
     distribution = distribution / distribution.sum(-1, keepdim=True).clamp_min(1e-7)
     phase = 2 * math.pi * F.pad(torch.cumsum(upsample(f0[..., None], n, hop)[..., 0].double() / sr, -1), (1, -1))
-    amps = upsample(amplitude[..., None] * distribution, n, hop)
-    return (amps * torch.sin((phase % (2 * math.pi)).float()[..., None] * k)).sum(-1)
+    return amplitude[..., None] * distribution, (phase % (2 * math.pi)).float()
+
+def harmonic_synth(f0, amplitude, distribution, sr: int, hop: int, n: int) -> torch.Tensor:
+    "`(batch, n)` audio: harmonics k·f0 of `f0` `(batch, frames)` Hz, overall `amplitude` `(batch, frames)` and "
+    "`distribution` `(batch, frames, K)` (normalised here, harmonics at or above Nyquist silenced)."
+    a, phase = _amplitudes_and_phase(f0, amplitude, distribution, sr, hop, n)
+    B, m = len(f0), -(-n // hop)                                                  # m blocks of hop samples
+    a = torch.cat([a, a[:, -1:].expand(-1, max(m + 1 - a.shape[1], 0), -1)], 1)[:, :m + 1]   # the last frame held
+    ends = torch.stack([a[:, :-1], a[:, 1:]], -2).flatten(0, 1)                    # (B·m, 2, K): each block's ends
+    return harmonic_blocks(F.pad(phase, (0, m * hop - n)).view(B * m, hop), ends).view(B, m * hop)[:, :n]
+
+def harmonic_synth_per_sample(f0, amplitude, distribution, sr: int, hop: int, n: int) -> torch.Tensor:
+    "`harmonic_synth` as the formula reads, amplitudes interpolated to every sample, then summed over harmonics: "
+    "what it computed before issue 32, the reference it is tested and timed against."
+    a, phase = _amplitudes_and_phase(f0, amplitude, distribution, sr, hop, n)
+    k = torch.arange(1, a.shape[-1] + 1, device=f0.device)
+    return (upsample(a, n, hop) * torch.sin(phase[..., None] * k)).sum(-1)
 
 def harmonic_blocks(phase, ends) -> torch.Tensor:
     "Blocks `(blocks, hop)` of harmonics at `phase` `(blocks, hop)`, their amplitudes interpolated from the block's "

@@ -59,7 +59,8 @@ def _sub_pixel(i, o):
     "equal (ICNR, Aitken et al. 2017), so it starts as nearest-neighbour up-sampling, without checkerboard."
     conv = nn.Conv2d(i, 4 * o, 3)
     with torch.no_grad():
-        conv.weight.copy_(conv.weight[::4].repeat_interleave(4, 0)); conv.bias.copy_(conv.bias[::4].repeat_interleave(4))
+        conv.weight.copy_(conv.weight[::4].repeat_interleave(4, 0))
+        conv.bias.copy_(conv.bias[::4].repeat_interleave(4))
     return [nn.ReflectionPad2d(1), conv, nn.PixelShuffle(2)]
 
 STEMS = dict(   # the full-resolution ends: the first layers of `resnet_encoder`, the last of `resnet_decoder`

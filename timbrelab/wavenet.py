@@ -386,8 +386,8 @@ def _native_kernel(self: WaveNet, queues, draw: dict, w: dict, base, cond, nativ
         out = torch.empty(t1 - t0, B, V) if draw['logits'] is not None else None
         steps = lambda b0, b1: call(lib.wavenet_steps, B, b0, b1, R, C, self.skip_channels, k - 1, V, queues.shape[1],
                                     t0, t1, draw['P'], x.shape[1], float(draw['temperature']), *weights, base,
-                                    base.stride(0) if len(base) > 1 else 0, local, cond, self.cond_channels, read, write,
-                                    queues, u.contiguous(), x, out)
+                                    base.stride(0) if len(base) > 1 else 0, local, cond, self.cond_channels,
+                                    read, write, queues, u.contiguous(), x, out)
         if any(in_parts(steps, B)): raise MemoryError("the WaveNet kernel could not allocate its buffers")
         if out is not None: draw['logits'][..., t0:t1] = out.permute(1, 2, 0)
     return run
