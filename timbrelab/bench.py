@@ -219,12 +219,6 @@ def bench_train_speed(families=None, steps: int = 3, repeat: int = 3) -> dict:
 
 
 # %% ../nbs/90_bench.ipynb #ev0002
-def _f0_track_dense(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    "`f0_track` as it was: librosa's pyin with its dense Viterbi, on every call: the reference of `bench_evaluate`."
-    f0, voiced, _ = librosa.pyin(np.asarray(audio, np.float32), fmin=65.0, fmax=2100.0, sr=sr, frame_length=1024,
-                                 hop_length=hop)
-    return librosa.times_like(f0, sr=sr, hop_length=hop), np.where(voiced, np.nan_to_num(f0), 0.0)
-
 def bench_evaluate(n_pairs: int = 8, repeat: int = 1) -> dict:
     "Seconds to score identity and oracle outputs of `n_pairs` paired clips: f0 tracks now against as they were."
     root = default_dataset()
@@ -235,7 +229,7 @@ def bench_evaluate(n_pairs: int = 8, repeat: int = 1) -> dict:
     rows = {}
     def score(how):
         evaluation._TRACKS.clear()                     # every round starts with no track kept
-        with mock.patch.object(evaluation, 'f0_track', _f0_track_dense) if how == 'reference' else nullcontext():
+        with mock.patch.object(evaluation, 'f0_track', evaluation.pyin_track) if how == 'reference' else nullcontext():
             rows[how] = evaluate(systems, pairs, judges, 'violin')
     t = _alternately(dict(reference=lambda: score('reference'), now=lambda: score('now')), 1, repeat)
     if json.dumps(rows['reference']) != json.dumps(rows['now']):

@@ -32,13 +32,13 @@ from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
 __all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'UNITS',
-           'sparse_viterbi', 'f0_track', 'pitch_metrics', 'InstrumentClassifier', 'embeddings', 'train_classifier',
-           'accuracy', 'check_accuracy', 'labelled_clips', 'corpus_fingerprint', 'corpus_classifier', 'spectral_frames',
-           'harmonic_frames', 'logistic', 'forest', 'FeatureJudge', 'corpus_judges', 'validate_judges',
-           'validation_table', 'log_spectral_distance', 'mel_cepstral_distance', 'frechet_distance',
-           'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip', 'heard_as',
-           'judge_clips', 'score_output', 'evaluate', 'metric_names', 'better', 'format_table', 'plot_table',
-           'save_evaluation', 'transfer_bar']
+           'sparse_viterbi', 'pyin_track', 'f0_track', 'pitch_metrics', 'InstrumentClassifier', 'embeddings',
+           'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips', 'corpus_fingerprint',
+           'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest', 'FeatureJudge',
+           'corpus_judges', 'validate_judges', 'validation_table', 'log_spectral_distance', 'mel_cepstral_distance',
+           'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip',
+           'heard_as', 'judge_clips', 'score_output', 'evaluate', 'metric_names', 'better', 'format_table',
+           'plot_table', 'save_evaluation', 'transfer_bar']
 
 # %% ../nbs/50_eval.ipynb #93f57e80
 @numba.njit(cache=True)
@@ -91,15 +91,20 @@ def sparse_viterbi(prob, transition, *, p_init=None, return_logp: bool = False):
 
 _TRACKS = {}   # f0 tracks by clip content: a clip is tracked once, whichever system or metric asks
 
+def pyin_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    "Frame times (s) and f0 (Hz, 0 where unvoiced) of mono `audio` by librosa's pYIN, C2 to C7, as librosa decodes it."
+    f0, voiced, _ = librosa.pyin(np.asarray(audio, np.float32), fmin=65.0, fmax=2100.0, sr=sr, frame_length=1024,
+                                 hop_length=hop)
+    return librosa.times_like(f0, sr=sr, hop_length=hop), np.where(voiced, np.nan_to_num(f0), 0.0)
+
 def f0_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    "Frame times (s) and f0 (Hz, 0 where unvoiced) of mono `audio` by pYIN, C2 to C7 (read-only arrays, cached)."
+    "`pyin_track` decoded by `sparse_viterbi` (the same track), once per clip content: read-only arrays, cached."
     audio = np.ascontiguousarray(audio, np.float32)
     key = (hashlib.sha1(audio.tobytes()).hexdigest(), sr, hop)
     if key not in _TRACKS:
         if len(_TRACKS) >= 1024: _TRACKS.clear()
         with mock.patch.object(librosa.sequence, 'viterbi', sparse_viterbi):   # what pyin decodes with; scoped
-            f0, voiced, _ = librosa.pyin(audio, fmin=65.0, fmax=2100.0, sr=sr, frame_length=1024, hop_length=hop)
-        _TRACKS[key] = librosa.times_like(f0, sr=sr, hop_length=hop), np.where(voiced, np.nan_to_num(f0), 0.0)
+            _TRACKS[key] = pyin_track(audio, sr, hop)
         for a in _TRACKS[key]: a.flags.writeable = False
     return _TRACKS[key]
 
