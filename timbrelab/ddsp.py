@@ -17,16 +17,16 @@ from torch.utils.data import Dataset
 
 from .data import DOMAIN_KEYS, EpochLoader, Features, unpaired_batches
 from .eval import a_weighted_loudness, f0_track
-from .native import call, in_parts, load_c
+from .native import call, load_c
 from .protocol import audio_domains, check_config, domain_index, one_device, source_and_target
 from .protocol import write_audio_samples
 from .synth import Score, data_home, midi_to_hz
 
 # %% auto #0
 __all__ = ['QUANTILES', 'DDSPConfig', 'Controls', 'frames', 'hz_to_midi', 'upsample', 'harmonic_synth',
-           'harmonic_synth_per_sample', 'harmonic_blocks', 'noise_filters', 'filtered_noise', 'fft_convolve', 'mlp',
-           'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_loss', 'DDSP', 'WithControls', 'score_f0',
-           'with_true_f0', 'in_its_octave']
+           'harmonic_synth_per_sample', 'harmonic_blocks', 'noise_filters', 'filtered_noise', 'fft_convolve',
+           'gru_sequence', 'mlp', 'exp_sigmoid', 'scaled_inputs', 'Decoder', 'spectral_distance', 'spectral_loss',
+           'DDSP', 'WithControls', 'score_f0', 'with_true_f0', 'in_its_octave']
 
 # %% ../nbs/35_ddsp.ipynb #d0000006
 @dataclass
@@ -118,13 +118,13 @@ def _harmonic_blocks_torch(phase, ends) -> torch.Tensor:
 _HARMONICS_C = r"""
 #include <stdint.h>
 #define MAX_HOP 4096
-/* Blocks i0..i1-1 of `hop` samples at phases p (given as cos p, sin p): out[i, t] = (1 - w) sum_k e0[k] sin(k p_t)
+/* `blocks` blocks of `hop` samples at phases p (given as cos p, sin p): out[i, t] = (1 - w) sum_k e0[k] sin(k p_t)
    + w sum_k e1[k] sin(k p_t), w = t / hop, e0 and e1 = ends[i, 0] and ends[i, 1] (K harmonics); sin(k p) and
    cos(k p) by rotating those of (k - 1) p by p, every sample of the block at once. */
-void harmonics_forward(int64_t i0, int64_t i1, int64_t hop, int64_t K, const float *cos1, const float *sin1,
+void harmonics_forward(int64_t blocks, int64_t hop, int64_t K, const float *cos1, const float *sin1,
                        const float *ends, float *out) {
     float c[MAX_HOP], s[MAX_HOP], y0[MAX_HOP], y1[MAX_HOP];
-    for (int64_t i = i0; i < i1; i++) {
+    for (int64_t i = 0; i < blocks; i++) {
         const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *e0 = ends + i * 2 * K, *e1 = e0 + K;
         for (int64_t t = 0; t < hop; t++) { c[t] = c1[t]; s[t] = s1[t]; y0[t] = y1[t] = 0; }
         for (int64_t k = 0; k < K; k++)
@@ -138,10 +138,10 @@ void harmonics_forward(int64_t i0, int64_t i1, int64_t hop, int64_t K, const flo
 }
 
 /* The gradient of harmonics_forward's output, `grad` (blocks, hop), with respect to `ends`, into `gends`. */
-void harmonics_backward(int64_t i0, int64_t i1, int64_t hop, int64_t K, const float *cos1, const float *sin1,
+void harmonics_backward(int64_t blocks, int64_t hop, int64_t K, const float *cos1, const float *sin1,
                         const float *grad, float *gends) {
     float c[MAX_HOP], s[MAX_HOP], g0[MAX_HOP], g1[MAX_HOP];
-    for (int64_t i = i0; i < i1; i++) {
+    for (int64_t i = 0; i < blocks; i++) {
         const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *g = grad + i * hop;
         for (int64_t t = 0; t < hop; t++) {
             c[t] = c1[t]; s[t] = s1[t]; g1[t] = g[t] * ((float)t / hop); g0[t] = g[t] - g1[t];
@@ -165,7 +165,7 @@ class _NativeHarmonics(torch.autograd.Function):
     def forward(ctx, phase, ends, lib):
         (blocks, hop), K = phase.shape, ends.shape[-1]
         cos1, sin1, ends, out = phase.cos(), phase.sin(), ends.contiguous(), phase.new_empty(phase.shape)
-        in_parts(lambda i0, i1: call(lib.harmonics_forward, i0, i1, hop, K, cos1, sin1, ends, out), blocks)
+        call(lib.harmonics_forward, blocks, hop, K, cos1, sin1, ends, out)
         ctx.save_for_backward(cos1, sin1)
         ctx.lib, ctx.K = lib, K
         return out
@@ -175,7 +175,7 @@ class _NativeHarmonics(torch.autograd.Function):
         cos1, sin1 = ctx.saved_tensors
         (blocks, hop), grad = cos1.shape, grad.contiguous()
         gends = grad.new_empty(blocks, 2, ctx.K)
-        in_parts(lambda i0, i1: call(ctx.lib.harmonics_backward, i0, i1, hop, ctx.K, cos1, sin1, grad, gends), blocks)
+        call(ctx.lib.harmonics_backward, blocks, hop, ctx.K, cos1, sin1, grad, gends)
         return None, gends, None
 
 def noise_filters(magnitudes) -> torch.Tensor:
@@ -198,6 +198,97 @@ def fft_convolve(x, ir) -> torch.Tensor:
     "`x` `(batch, n)` convolved with `ir` `(taps,)`, cut to `n` samples."
     size = 2 ** math.ceil(math.log2(x.shape[-1] + len(ir)))
     return torch.fft.irfft(torch.fft.rfft(x, size) * torch.fft.rfft(ir, size), size)[..., :x.shape[-1]]
+
+# %% ../nbs/35_ddsp.ipynb #gru0002
+_GRU_C = r"""
+#include <math.h>
+#include <stdint.h>
+#define MAX_HIDDEN 1024
+/* Clamped so that expf never overflows: -ffast-math's reciprocal of 1 + inf is NaN, not 0. */
+static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-fminf(fmaxf(x, -80.0f), 80.0f))); }
+
+/* A GRU over T steps, B rows, H hidden units: gi (B, T, 3H) the inputs' part of the gates r, z, n with their bias,
+   w (H, 3H) the recurrent weights transposed, bias (3H) theirs; hs (B, T + 1, H) holds h_0 and gets h_1..h_T;
+   rz (B, T, 2H), n and ghn (B, T, H) get r and z, n and the recurrent part of n's argument, for the backward. */
+void gru_forward(int64_t B, int64_t T, int64_t H, const float *gi, const float *w, const float *bias,
+                 float *hs, float *rz, float *n, float *ghn) {
+    float gh[3 * MAX_HIDDEN];
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            const int64_t bt = b * T + t;
+            const float *h = hs + (bt + b) * H, *g = gi + bt * 3 * H;
+            float *out = h + H, *r = rz + bt * 2 * H, *z = r + H, *nt = n + bt * H, *gn = ghn + bt * H;
+            for (int64_t o = 0; o < 3 * H; o++) gh[o] = bias[o];
+            for (int64_t k = 0; k < H; k++)
+                for (int64_t o = 0; o < 3 * H; o++) gh[o] += h[k] * w[k * 3 * H + o];
+            for (int64_t i = 0; i < 2 * H; i++) r[i] = sigmoid(g[i] + gh[i]);
+            for (int64_t i = 0; i < H; i++) {
+                gn[i] = gh[2 * H + i];
+                nt[i] = 2.0f * sigmoid(2.0f * (g[2 * H + i] + r[i] * gn[i])) - 1.0f;   /* tanh */
+                out[i] = nt[i] + z[i] * (h[i] - nt[i]);
+            }
+        }
+}
+
+/* The backward through time, from what gru_forward kept: grad (B, T, H) the outputs' gradient, w (3H, H) the
+   recurrent weights; dgi and dgh (B, T, 3H) get the gradients of the gates' input and recurrent parts. */
+void gru_backward(int64_t B, int64_t T, int64_t H, const float *grad, const float *hs, const float *rz,
+                  const float *n, const float *ghn, const float *w, float *dgi, float *dgh) {
+    float dh[MAX_HIDDEN], next[MAX_HIDDEN];
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t i = 0; i < H; i++) dh[i] = 0;
+        for (int64_t t = T - 1; t >= 0; t--) {
+            const int64_t bt = b * T + t;
+            const float *g = grad + bt * H, *h = hs + (bt + b) * H, *r = rz + bt * 2 * H, *z = r + H;
+            const float *nt = n + bt * H, *gn = ghn + bt * H;
+            float *di = dgi + bt * 3 * H, *dr = dgh + bt * 3 * H;
+            for (int64_t i = 0; i < H; i++) {
+                dh[i] += g[i];
+                const float dn = dh[i] * (1 - z[i]) * (1 - nt[i] * nt[i]);
+                di[i] = dr[i] = dn * gn[i] * r[i] * (1 - r[i]);
+                di[H + i] = dr[H + i] = dh[i] * (h[i] - nt[i]) * z[i] * (1 - z[i]);
+                di[2 * H + i] = dn;
+                dr[2 * H + i] = dn * r[i];
+                next[i] = dh[i] * z[i];
+            }
+            for (int64_t o = 0; o < 3 * H; o++)
+                for (int64_t i = 0; i < H; i++) next[i] += dr[o] * w[o * H + i];
+            for (int64_t i = 0; i < H; i++) dh[i] = next[i];
+        }
+    }
+}
+"""
+
+class _GRU(torch.autograd.Function):
+    "A one-layer, batch-first GRU over a whole sequence `(batch, time, inputs)`, its loops over time in C."
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, lib):
+        (B, T, _), H = x.shape, w_hh.shape[1]
+        gi = torch.addmm(b_ih, x.flatten(0, 1), w_ih.T)
+        hs, rz, n, ghn = x.new_zeros(B, T + 1, H), x.new_empty(B, T, 2 * H), x.new_empty(B, T, H), x.new_empty(B, T, H)
+        call(lib.gru_forward, B, T, H, gi, w_hh.T.contiguous(), b_hh.contiguous(), hs, rz, n, ghn)
+        ctx.save_for_backward(x, w_ih, w_hh, hs, rz, n, ghn)
+        ctx.lib = lib
+        return hs[:, 1:]
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w_ih, w_hh, hs, rz, n, ghn = ctx.saved_tensors
+        B, T, H = n.shape
+        dgi, dgh = x.new_empty(B * T, 3 * H), x.new_empty(B * T, 3 * H)
+        call(ctx.lib.gru_backward, B, T, H, grad.contiguous(), hs, rz, n, ghn, w_hh.contiguous(), dgi, dgh)
+        return ((dgi @ w_ih).view_as(x), dgi.T @ x.flatten(0, 1), dgh.T @ hs[:, :-1].flatten(0, 1), dgi.sum(0),
+                dgh.sum(0), None)
+
+def gru_sequence(module: nn.GRU, x) -> torch.Tensor:
+    "The outputs `(batch, time, hidden)` of the one-layer, batch-first GRU `module` over `x` `(batch, time, inputs)`: "
+    "`_GRU` on the CPU where a compiler is, else the module's own kernel."
+    usable = x.device.type == 'cpu' and x.dtype == torch.float32 and module.hidden_size <= 1024   # MAX_HIDDEN
+    lib = load_c(_GRU_C, 'gru') if usable else None
+    if lib is None: return module(x)[0]
+    return _GRU.apply(x.contiguous(), module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0,
+                      lib)
+
 
 # %% ../nbs/35_ddsp.ipynb #d0000016
 def mlp(inputs: int, width: int, layers: int) -> nn.Sequential:
@@ -232,7 +323,7 @@ class Decoder(nn.Module):
         "The synthesizer's controls: `amplitude` `(batch, frames)`, `distribution` `(.., K)`, `noise` `(.., B)`."
         f0, loudness = scaled_inputs(controls)
         h = torch.cat([self.f0_mlp(f0), self.loudness_mlp(loudness)], -1)
-        out = exp_sigmoid(self.out(self.out_mlp(torch.cat([self.gru(h)[0], h], -1))))
+        out = exp_sigmoid(self.out(self.out_mlp(torch.cat([gru_sequence(self.gru, h), h], -1))))
         k = self.c.n_harmonics
         return dict(amplitude=out[..., 0], distribution=out[..., 1:1 + k], noise=out[..., 1 + k:])
 
@@ -244,17 +335,90 @@ class Decoder(nn.Module):
         if self.reverb is None: return x
         return x + fft_convolve(x, F.pad(self.reverb[1:], (1, 0)))      # the dry path stays the direct sound
 
+
 # %% ../nbs/35_ddsp.ipynb #d0000020
+_DISTANCE_C = r"""
+#include <math.h>
+#include <stdint.h>
+/* One clip of two spectra x, y (m complex bins, as re, im pairs), magnitudes mx, my: the mean over the bins of
+   |mx - my| + |log(mx + eps) - log(my + eps)| into out, and its derivative with respect to mx divided by mx
+   (0 where mx = 0) into cx, likewise for y into cy: the gradient with respect to x is then cx x. */
+static void clip(int64_t m, float e, const float *restrict x, const float *restrict y, float *restrict out,
+                 float *restrict cx, float *restrict cy) {
+    float sum = 0;
+    for (int64_t i = 0; i < m; i++) {
+        const float mx = sqrtf(x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1]);
+        const float my = sqrtf(y[2 * i] * y[2 * i] + y[2 * i + 1] * y[2 * i + 1]);
+        const float d = mx - my, l = logf(mx + e) - logf(my + e);
+        const float sd = d > 0 ? 1.0f : (d < 0 ? -1.0f : 0.0f), sl = l > 0 ? 1.0f : (l < 0 ? -1.0f : 0.0f);
+        sum += fabsf(d) + fabsf(l);
+        cx[i] = mx > 0 ? (sd + sl / (mx + e)) / (mx * m) : 0.0f;
+        cy[i] = my > 0 ? -(sd + sl / (my + e)) / (my * m) : 0.0f;
+    }
+    *out = sum / m;
+}
+
+/* `clip` for each of B clips of m bins. */
+void distance(int64_t B, int64_t m, double eps, const float *x, const float *y, float *out, float *cx, float *cy) {
+    for (int64_t b = 0; b < B; b++)
+        clip(m, (float)eps, x + 2 * b * m, y + 2 * b * m, out + b, cx + b * m, cy + b * m);
+}
+"""
+
+def _stft(x, size: int) -> torch.Tensor:
+    "The loss's STFT of `x` `(batch, n)`, frame-major `(batch, frames, size // 2 + 1)`: Hann, hop size/4, centred."
+    return torch.stft(x, size, size // 4, window=torch.hann_window(size, device=x.device), return_complex=True).mT
+
+def _stft_adjoint(g, size: int, n: int) -> torch.Tensor:
+    "The gradient `(batch, n)` of a signal whose `_stft`'s gradient is `g` `(batch, frames, size // 2 + 1)`."
+    hop, pad = size // 4, size // 2
+    g = torch.cat([g[..., :1], 0.5 * g[..., 1:(size + 1) // 2], g[..., (size + 1) // 2:]], -1)   # DC, Nyquist whole
+    frames = torch.fft.irfft(g, size) * (size * torch.hann_window(size, device=g.device))
+    (B, count, _), k = frames.shape, -(-size // hop)
+    padded = frames.new_zeros(B, (count + k) * hop + size)
+    for j in range(k):                               # every k-th frame: frames that do not overlap, added at once
+        span = frames[:, j::k]
+        padded[:, j * hop:j * hop + span.shape[1] * k * hop].view(B, -1, k * hop)[..., :size] += span
+    out = padded[:, pad:pad + n].clone()
+    out[:, 1:pad + 1] += padded[:, :pad].flip(-1)                  # the reflected edges
+    out[:, n - 1 - pad:n - 1] += padded[:, pad + n:2 * pad + n].flip(-1)
+    return out
+
+class _SpectralDistance(torch.autograd.Function):
+    "`spectral_distance` in C: the distance and its derivatives in one pass, the backward through `_stft_adjoint`."
+    @staticmethod
+    def forward(ctx, x, y, size, eps, lib):
+        sx, sy = _stft(x, size), _stft(y, size)
+        out, cx, cy = x.new_empty(len(x)), x.new_empty(sx.shape), x.new_empty(sy.shape)
+        call(lib.distance, len(x), sx[0].numel(), float(eps), torch.view_as_real(sx), torch.view_as_real(sy),
+             out, cx, cy)
+        ctx.parts, ctx.size, ctx.n = [(sx, cx), (sy, cy)], size, x.shape[-1]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        adjoint = lambda s, c: _stft_adjoint(s * (c * grad[:, None, None]), ctx.size, ctx.n)
+        return (*(adjoint(*part) if need else None for part, need in zip(ctx.parts, ctx.needs_input_grad)),
+                None, None, None)
+
+def _spectral_distance_torch(x, y, size: int, eps: float = 1e-7) -> torch.Tensor:
+    "`spectral_distance` as the formula reads, through autograd."
+    sx, sy = _stft(x, size).abs(), _stft(y, size).abs()
+    return (sx - sy).abs().mean((-2, -1)) + (torch.log(sx + eps) - torch.log(sy + eps)).abs().mean((-2, -1))
+
+def spectral_distance(x, y, size: int, eps: float = 1e-7) -> torch.Tensor:
+    "The mean |linear| + |log| magnitude difference of the STFTs (size `size`) of `x` and `y` `(batch, n)`, per clip "
+    "`(batch,)`: in C where a compiler is and the clips are float32 on the CPU, else in torch."
+    usable = x.device.type == 'cpu' and x.dtype == y.dtype == torch.float32
+    lib = load_c(_DISTANCE_C, 'distance') if usable else None
+    if lib is None: return _spectral_distance_torch(x, y, size, eps)
+    return _SpectralDistance.apply(x.contiguous(), y.contiguous(), size, eps, lib)
+
 def spectral_loss(x, y, fft_sizes=(2048, 1024, 512, 256, 128, 64), eps: float = 1e-7,
                   per_clip: bool = False) -> torch.Tensor:
-    "Sum over `fft_sizes` of the mean |linear| and |log| magnitude differences of `x` and `y` `(batch, samples)`; "
-    "with `per_clip`, one loss per clip `(batch,)`, whose mean is the loss."
-    loss = 0
-    for size in fft_sizes:
-        mag = lambda a: torch.stft(a, size, size // 4, window=torch.hann_window(size, device=a.device),
-                                   return_complex=True).abs()
-        sx, sy = mag(x), mag(y)
-        loss = loss + (sx - sy).abs().mean((-2, -1)) + (torch.log(sx + eps) - torch.log(sy + eps)).abs().mean((-2, -1))
+    "Sum over `fft_sizes` of the spectral distances of `x` and `y` `(batch, samples)`; with `per_clip`, one loss per "
+    "clip `(batch,)`, whose mean is the loss."
+    loss = sum(spectral_distance(x, y, size, eps) for size in fft_sizes)
     return loss if per_clip else loss.mean()
 
 

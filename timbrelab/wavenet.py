@@ -14,7 +14,7 @@ from .native import call, in_parts, load_c
 
 
 # %% auto #0
-__all__ = ['CausalConv1d', 'WaveNet', 'loss_by_modules']
+__all__ = ['CausalConv1d', 'WaveNet', 'loss_by_modules', 'cross_entropy']
 
 # %% ../nbs/20_wavenet.ipynb #f7d308ea
 class CausalConv1d(nn.Conv1d):
@@ -106,8 +106,8 @@ def forward(self: WaveNet, x, cond=None, domain=None):
 
 @patch
 def loss(self: WaveNet, x, cond=None, domain=None):
-    "Teacher-forced cross-entropy (nats per sample) of the classes `x`, its softmax over contiguous classes."
-    return F.cross_entropy(self(x, cond, domain).transpose(1, 2).flatten(0, 1), x.flatten())
+    "Teacher-forced cross-entropy (nats per sample) of the classes `x`, over time-major logits."
+    return cross_entropy(self(x, cond, domain).transpose(1, 2).flatten(0, 1), x.flatten())
 
 @patch
 def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
@@ -115,31 +115,21 @@ def _logits(self: WaveNet, x, up, domain, span: slice = slice(None)):
     h = F.pad(self.embed(x[:, span]), (0, 0, 1, -1))   # h[t] = embed(x[t - 1]), zeros at the span's start
     return self.stack(h, None if up is None else up[..., span], domain)
 
-def _delayed(h, lag: int):
-    "`h` `(batch, time, channels)` delayed by `lag` samples, zeros first."
-    return F.pad(h, (0, 0, lag, 0))[:, :h.shape[1]] if lag else h
-
 @patch
 def stack(self: WaveNet, h, up, domain):
     "The layers and the output head: logits `(batch, time, n_classes)` from embedded, shifted input `h` "
     "`(batch, time, channels)`, upsampled frames `up` `(batch, cond_channels, time)` (or None) and `domain` indices."
-    (B, T, C), k, S = h.shape, self.kernel_size, self.skip_channels
-    frames = [] if up is None else [up.transpose(1, 2)]
-    cond = None if up is None else self.cond.weight[..., 0].unflatten(0, (len(self.dilations), -1))   # (R, 2C, K)
-    domains = self.conditioning(None, domain, B)[..., 0]                       # (B or 1, R, 2C); domains checked
-    skips = None
-    for i, (conv, out, d) in enumerate(zip(self.convs, self.outs, self.dilations)):
-        taps = torch.cat([_delayed(h, (k - 1 - j) * d) for j in range(k)] + frames, -1).flatten(0, 1)   # (B·T, kC+K)
-        weight = torch.cat([*conv.weight.unbind(2)] + ([] if cond is None else [cond[i]]), 1)        # (2C, kC+K)
-        gates = torch.addmm(conv.bias[:, None], weight, taps.T)                                       # (2C, B·T)
-        if self.n_domains: gates = (gates.unflatten(1, (B, T)) + domains[:, i].T[..., None]).flatten(1)
-        z = torch.tanh(gates[:C]) * torch.sigmoid(gates[C:])
-        residual, skip = out.weight[..., 0].split([C, S])
-        h = torch.addmm(h.flatten(0, 1), z.T, residual.T).view(B, T, C)
-        skips = skip @ z if skips is None else torch.addmm(skips, skip, z)                          # (S, B·T)
+    (B, T, C), R = h.shape, len(self.dilations)
+    domains = self.conditioning(None, domain, B)[..., 0] if self.n_domains or domain is not None else None  # checked
+    frames = None if up is None else up.transpose(1, 2).reshape(B * T, -1)
+    cond = [] if up is None else self.cond.weight[..., 0].unflatten(0, (R, -1)).unbind(0)       # R × (2C, K)
+    usable = h.device.type == 'cpu' and h.dtype == torch.float32 and C <= 1024                 # MAX_CHANNELS
+    skips = _Stack.apply((B, T, tuple(self.dilations)), load_c(_TRAIN_C, 'wavenet_train') if usable else None,
+                         h.reshape(B * T, C), frames, domains, *[conv.weight.permute(2, 0, 1) for conv in self.convs],
+                         *[conv.bias for conv in self.convs], *[out.weight[..., 0] for out in self.outs], *cond)
     _, first, _, last = self.head
-    hidden = torch.addmm(first.bias[:, None], first.weight[..., 0], skips.relu()).relu()
-    return torch.addmm(last.bias, hidden.T, last.weight[..., 0].T).view(B, T, -1)
+    hidden = torch.addmm(first.bias, skips.relu(), first.weight[..., 0].T).relu()
+    return torch.addmm(last.bias, hidden, last.weight[..., 0].T).view(B, T, -1)
 
 def loss_by_modules(net: WaveNet, x, cond=None, domain=None):
     "`net.loss` as the modules read: dilated convolutions, every layer's conditioning made at once, 1x1 "
@@ -151,6 +141,175 @@ def loss_by_modules(net: WaveNet, x, cond=None, domain=None):
         r, s = out(torch.tanh(a) * torch.sigmoid(b)).split([net.channels, net.skip_channels], 1)
         h, skips = h + r, skips + s
     return F.cross_entropy(net.head(skips), x)
+
+
+# %% ../nbs/20_wavenet.ipynb #wntr002
+_TRAIN_C = r"""
+#include <math.h>
+#include <stdint.h>
+#define MAX_CHANNELS 1024
+/* Clamped so that expf never overflows: -ffast-math's reciprocal of 1 + inf is NaN, not 0. */
+static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-fminf(fmaxf(x, -80.0f), 80.0f))); }
+
+/* The gate of rows (rows, 2C) = [a | b] + bias: z (rows, C) = tanh(a) sigmoid(b); the rows are overwritten with
+   [tanh(a) | sigmoid(b)], what the backward needs. */
+void gate_forward(int64_t rows, int64_t C, float *restrict gates, const float *restrict bias, float *restrict z) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *a = gates + r * 2 * C, *b = a + C;
+        for (int64_t i = 0; i < C; i++) {
+            a[i] = 2.0f * sigmoid(2.0f * (a[i] + bias[i])) - 1.0f;
+            b[i] = sigmoid(b[i] + bias[C + i]);
+            z[r * C + i] = a[i] * b[i];
+        }
+    }
+}
+
+/* The gate's gradient: dgates (rows, 2C) from dz (rows, C) and the gate's [tanh(a) | sigmoid(b)] ts, and their sum
+   over rows, the bias's gradient, into dbias. */
+void gate_backward(int64_t rows, int64_t C, const float *restrict ts, const float *restrict dz,
+                   float *restrict dgates, float *restrict dbias) {
+    double sum[2 * MAX_CHANNELS] = {0};
+    for (int64_t r = 0; r < rows; r++) {
+        const float *t = ts + r * 2 * C, *s = t + C, *d = dz + r * C;
+        float *da = dgates + r * 2 * C, *db = da + C;
+        for (int64_t i = 0; i < C; i++) {
+            da[i] = d[i] * s[i] * (1 - t[i] * t[i]);
+            db[i] = d[i] * t[i] * s[i] * (1 - s[i]);
+            sum[i] += da[i]; sum[C + i] += db[i];
+        }
+    }
+    for (int64_t i = 0; i < 2 * C; i++) dbias[i] = (float)sum[i];
+}
+
+/* The mean cross-entropy of rows of logits (rows, n) against target classes into *loss, and its gradient,
+   (softmax - one-hot) / rows, into grad. */
+void cross_entropy(int64_t rows, int64_t n, const float *restrict logits, const int64_t *restrict target,
+                   float *restrict loss, float *restrict grad) {
+    double total = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *l = logits + r * n;
+        float *g = grad + r * n, top = l[0], sum = 0;
+        for (int64_t i = 1; i < n; i++) top = l[i] > top ? l[i] : top;
+        for (int64_t i = 0; i < n; i++) { g[i] = expf(l[i] - top); sum += g[i]; }
+        const float scale = 1.0f / (sum * rows);
+        for (int64_t i = 0; i < n; i++) g[i] *= scale;
+        g[target[r]] -= 1.0f / rows;
+        total += logf(sum) + top - l[target[r]];
+    }
+    *loss = (float)(total / rows);
+}
+"""
+
+def _gate(gates, bias, lib):
+    "`tanh(a) · sigmoid(b)` of `gates` `(rows, 2C)` = `[a | b]` + `bias`; `gates` becomes `[tanh(a) | sigmoid(b)]`."
+    C = gates.shape[1] // 2
+    if lib is None:
+        gates += bias
+        gates[:, :C].tanh_()
+        gates[:, C:].sigmoid_()
+        return gates[:, :C] * gates[:, C:]
+    z = gates.new_empty(len(gates), C)
+    call(lib.gate_forward, len(gates), C, gates, bias, z)
+    return z
+
+def _gate_backward(ts, dz, lib) -> tuple:
+    "The gradients of the gates `(rows, 2C)` and of their bias from `dz` and `_gate`'s `ts` = `[tanh(a) | sigmoid(b)]`."
+    if lib is None:
+        t, s = ts.chunk(2, 1)
+        dgates = torch.cat([dz * s * (1 - t * t), dz * t * s * (1 - s)], 1)
+        return dgates, dgates.sum(0)
+    dgates, dbias = torch.empty_like(ts), ts.new_empty(ts.shape[1])
+    call(lib.gate_backward, len(ts), ts.shape[1] // 2, ts, dz, dgates, dbias)
+    return dgates, dbias
+
+def _lags(k: int, d: int, T: int):
+    "Each earlier tap `j` of a kernel of `k` taps at dilation `d` that reads within `T` samples, and how far back."
+    return [(j, (k - 1 - j) * d) for j in range(k - 1) if (k - 1 - j) * d < T]
+
+def _taps_in(gates, h, taps, d: int, B: int):
+    "Add to `gates` `(B·T, 2C)` the earlier taps' products `h[t - lag] @ taps[j].T` of each batch item, in place."
+    g3, h3 = gates.view(B, -1, gates.shape[1]), h.view(B, -1, h.shape[1])
+    for j, lag in _lags(len(taps), d, h3.shape[1]):
+        for b in range(B): g3[b, lag:].addmm_(h3[b, :h3.shape[1] - lag], taps[j].T)
+
+def _taps_out(dgates, h, dh, taps, d: int, B: int):
+    "The earlier taps' share: their weights' gradients `(k - 1, 2C, C)`, and `dh` `(B·T, C)` increased in place."
+    g3, h3, dh3 = dgates.view(B, -1, dgates.shape[1]), h.view(B, -1, h.shape[1]), dh.view(B, -1, dh.shape[1])
+    grads = taps.new_zeros(len(taps) - 1, *taps.shape[1:])
+    for j, lag in _lags(len(taps), d, h3.shape[1]):
+        for b in range(B):
+            grads[j].addmm_(g3[b, lag:].T, h3[b, :h3.shape[1] - lag])
+            dh3[b, :dh3.shape[1] - lag].addmm_(g3[b, lag:], taps[j])
+    return grads
+
+class _Stack(torch.autograd.Function):
+    "The residual layers: skips `(B·T, S)` from `h` `(B·T, C)`, conditioning `frames` `(B·T, K)` and `domains` "
+    "`(B, R, 2C)` (either None), and per layer its taps `(k, 2C, C)`, bias, 1x1 `[residual; skip]` weights and, with "
+    "frames, conditioning weights `(2C, K)`."
+    @staticmethod
+    def forward(ctx, shape, lib, h, frames, domains, *weights):
+        (B, T, dilations), R, C = shape, len(shape[2]), h.shape[1]
+        taps, biases, outs, conds = [weights[i * R:(i + 1) * R] for i in range(4)]
+        hs, gates, zs, skips = [], [], [], None
+        for i, d in enumerate(dilations):
+            g = h @ taps[i][-1].T                                        # the tap that reads h_t
+            _taps_in(g, h, taps[i], d, B)
+            if frames is not None: g.addmm_(frames, conds[i].T)
+            if domains is not None: g.view(B, T, 2 * C).add_(domains[:, i, None])
+            z = _gate(g, biases[i], lib)
+            hs.append(h); gates.append(g); zs.append(z)
+            if i < R - 1: h = torch.addmm(h, z, outs[i][:C].T)
+            skips = z @ outs[i][C:].T if skips is None else skips.addmm_(z, outs[i][C:].T)
+        ctx.save_for_backward(frames, *hs, *gates, *zs, *weights)
+        ctx.shape, ctx.lib, ctx.domains = shape, lib, domains is not None
+        return skips
+
+    @staticmethod
+    def backward(ctx, dskips):
+        (B, T, dilations), R = ctx.shape, len(ctx.shape[2])
+        frames, *saved = ctx.saved_tensors
+        hs, gates, zs, (taps, _, outs, conds) = saved[:R], saved[R:2 * R], saved[2 * R:3 * R], \
+            [saved[(3 + i) * R:(4 + i) * R] for i in range(4)]
+        C = zs[0].shape[1]
+        douts = dskips.new_zeros(len(dskips), C + dskips.shape[1])      # [dh | dskips], dh filled as layers go back
+        douts[:, C:] = dskips
+        dh, dframes = douts[:, :C], None if frames is None else torch.zeros_like(frames)
+        dtaps, dbiases, dout_weights, dconds = [None] * R, [None] * R, [None] * R, [None] * R
+        ddomains = dskips.new_empty(B, R, 2 * C) if ctx.domains else None
+        for i in reversed(range(R)):
+            dz = douts @ outs[i]
+            dout_weights[i] = douts.T @ zs[i]
+            dgates, dbiases[i] = _gate_backward(gates[i], dz, ctx.lib)
+            if frames is not None:
+                dconds[i] = dgates.T @ frames
+                dframes.addmm_(dgates, conds[i])
+            if ctx.domains: ddomains[:, i] = dgates.view(B, T, -1).sum(1)
+            dtaps[i] = torch.cat([_taps_out(dgates, hs[i], dh, taps[i], dilations[i], B),
+                                  (dgates.T @ hs[i])[None]])
+            dh.addmm_(dgates, taps[i][-1])
+        return (None, None, dh, dframes, ddomains, *dtaps, *dbiases, *dout_weights, *dconds[:len(conds)])
+
+class _CrossEntropy(torch.autograd.Function):
+    "`cross_entropy` in C: the loss and its gradient in one pass."
+    @staticmethod
+    def forward(ctx, logits, target, lib):
+        loss, grad = logits.new_empty(()), torch.empty_like(logits)
+        call(lib.cross_entropy, len(logits), logits.shape[1], logits, target, loss, grad)
+        ctx.save_for_backward(grad)
+        return loss
+
+    @staticmethod
+    def backward(ctx, dloss):
+        grad, = ctx.saved_tensors
+        return grad if bool(dloss == 1) else grad * dloss, None, None
+
+def cross_entropy(logits, target) -> torch.Tensor:
+    "`F.cross_entropy` of logits `(rows, classes)` against `target` classes `(rows,)`, the mean: in C on the CPU "
+    "where a compiler is, else torch's."
+    usable = logits.device.type == 'cpu' and logits.dtype == torch.float32
+    lib = load_c(_TRAIN_C, 'wavenet_train') if usable else None
+    if lib is None: return F.cross_entropy(logits, target)
+    return _CrossEntropy.apply(logits.contiguous(), target.contiguous(), lib)
 
 
 # %% ../nbs/20_wavenet.ipynb #4daa3047
