@@ -123,8 +123,9 @@ _HARMONICS_C = r"""
    cos(k p) by rotating those of (k - 1) p by p, every sample of the block at once. */
 void harmonics_forward(int64_t blocks, int64_t hop, int64_t K, const float *cos1, const float *sin1,
                        const float *ends, float *out) {
-    float c[MAX_HOP], s[MAX_HOP], y0[MAX_HOP], y1[MAX_HOP];
+    #pragma omp parallel for
     for (int64_t i = 0; i < blocks; i++) {
+        float c[MAX_HOP], s[MAX_HOP], y0[MAX_HOP], y1[MAX_HOP];
         const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *e0 = ends + i * 2 * K, *e1 = e0 + K;
         for (int64_t t = 0; t < hop; t++) { c[t] = c1[t]; s[t] = s1[t]; y0[t] = y1[t] = 0; }
         for (int64_t k = 0; k < K; k++)
@@ -140,8 +141,9 @@ void harmonics_forward(int64_t blocks, int64_t hop, int64_t K, const float *cos1
 /* The gradient of harmonics_forward's output, `grad` (blocks, hop), with respect to `ends`, into `gends`. */
 void harmonics_backward(int64_t blocks, int64_t hop, int64_t K, const float *cos1, const float *sin1,
                         const float *grad, float *gends) {
-    float c[MAX_HOP], s[MAX_HOP], g0[MAX_HOP], g1[MAX_HOP];
+    #pragma omp parallel for
     for (int64_t i = 0; i < blocks; i++) {
+        float c[MAX_HOP], s[MAX_HOP], g0[MAX_HOP], g1[MAX_HOP];
         const float *c1 = cos1 + i * hop, *s1 = sin1 + i * hop, *g = grad + i * hop;
         for (int64_t t = 0; t < hop; t++) {
             c[t] = c1[t]; s[t] = s1[t]; g1[t] = g[t] * ((float)t / hop); g0[t] = g[t] - g1[t];
@@ -212,9 +214,10 @@ static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-fminf(fmaxf(x
    rz (B, T, 2H), n and ghn (B, T, H) get r and z, n and the recurrent part of n's argument, for the backward. */
 void gru_forward(int64_t B, int64_t T, int64_t H, const float *gi, const float *w, const float *bias,
                  float *hs, float *rz, float *n, float *ghn) {
-    float gh[3 * MAX_HIDDEN];
+    #pragma omp parallel for
     for (int64_t b = 0; b < B; b++)
         for (int64_t t = 0; t < T; t++) {
+            float gh[3 * MAX_HIDDEN];
             const int64_t bt = b * T + t;
             const float *h = hs + (bt + b) * H, *g = gi + bt * 3 * H;
             float *out = h + H, *r = rz + bt * 2 * H, *z = r + H, *nt = n + bt * H, *gn = ghn + bt * H;
@@ -234,8 +237,9 @@ void gru_forward(int64_t B, int64_t T, int64_t H, const float *gi, const float *
    recurrent weights; dgi and dgh (B, T, 3H) get the gradients of the gates' input and recurrent parts. */
 void gru_backward(int64_t B, int64_t T, int64_t H, const float *grad, const float *hs, const float *rz,
                   const float *n, const float *ghn, const float *w, float *dgi, float *dgh) {
-    float dh[MAX_HIDDEN], next[MAX_HIDDEN];
+    #pragma omp parallel for
     for (int64_t b = 0; b < B; b++) {
+        float dh[MAX_HIDDEN], next[MAX_HIDDEN];
         for (int64_t i = 0; i < H; i++) dh[i] = 0;
         for (int64_t t = T - 1; t >= 0; t--) {
             const int64_t bt = b * T + t;
@@ -360,6 +364,7 @@ static void clip(int64_t m, float e, const float *restrict x, const float *restr
 
 /* `clip` for each of B clips of m bins. */
 void distance(int64_t B, int64_t m, double eps, const float *x, const float *y, float *out, float *cx, float *cy) {
+    #pragma omp parallel for
     for (int64_t b = 0; b < B; b++)
         clip(m, (float)eps, x + 2 * b * m, y + 2 * b * m, out + b, cx + b * m, cy + b * m);
 }

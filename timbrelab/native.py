@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_native.ipynb #nat0003
 from __future__ import annotations
-import ctypes, hashlib, os, platform, shutil, subprocess, tempfile, warnings
+import ctypes, functools, hashlib, os, platform, shutil, subprocess, tempfile, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,10 +13,11 @@ import torch
 from .synth import data_home
 
 # %% auto #0
-__all__ = ['FLAGS', 'compiler', 'load_c', 'call', 'in_parts']
+__all__ = ['FLAGS', 'OPENMP', 'compiler', 'load_c', 'call', 'in_parts']
 
 # %% ../nbs/09_native.ipynb #nat0005
 FLAGS = ('-O3', '-march=native', '-ffast-math', '-fPIC', '-shared')
+OPENMP = '-fopenmp'   # loops marked `omp parallel for` run on torch's OpenMP threads: its libgomp is the one loaded
 
 def compiler() -> str | None:
     "The C compiler: `$CC`, else `cc`, `gcc` or `clang` on the PATH; None if there is none or `TIMBRELAB_NATIVE=0`."
@@ -24,6 +25,7 @@ def compiler() -> str | None:
     names = [os.environ['CC']] if os.environ.get('CC') else ['cc', 'gcc', 'clang']
     return next(filter(None, map(shutil.which, names)), None)
 
+@functools.cache
 def _machine() -> str:
     "What a `-march=native` library depends on: the architecture and the CPU's model and flags."
     try: info = Path('/proc/cpuinfo').read_text()
@@ -36,7 +38,9 @@ def _build(source: str, cc: str, path: Path) -> str | None:
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         src, lib = Path(tmp) / 'kernel.c', Path(tmp) / 'kernel.so'
         src.write_text(source)
-        out = subprocess.run([cc, *FLAGS, str(src), '-o', str(lib), '-lm'], capture_output=True, text=True)
+        for flags in ((*FLAGS, OPENMP), FLAGS):           # without OpenMP the marked loops run on one thread
+            out = subprocess.run([cc, *flags, str(src), '-o', str(lib), '-lm'], capture_output=True, text=True)
+            if not out.returncode: break
         if out.returncode: return out.stderr[-3000:] or f'{cc} exited with {out.returncode}'
         os.replace(lib, path)   # atomic: processes that compile at once each install a whole library
     return None
@@ -46,7 +50,7 @@ _libraries = {}
 def load_c(source: str, name: str) -> ctypes.CDLL | None:
     "The C `source` compiled (once per source, compiler, flags and CPU) and loaded; None, with a warning, if not."
     cc = compiler()
-    key = hashlib.sha256('\0'.join([source, str(cc), *FLAGS, _machine()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256('\0'.join([source, str(cc), *FLAGS, OPENMP, _machine()]).encode()).hexdigest()[:16]
     if key not in _libraries:
         path, error = data_home() / 'native' / f'{name}-{key}.so', None
         if cc is None:

@@ -20,7 +20,7 @@ from .distributed import (average_gradients, broadcast_object, broadcast_state, 
                                    rank_and_world, replica_spread, shard)
 from .models import build_model
 from .protocol import choose, freeze, rank_seed, read_checkpoint, to_device
-from .runs import FreeCores, save_atomic, start_run, temporary, threads_for
+from .runs import FreeCores, keep_freed_memory, save_atomic, start_run, temporary, threads_for
 
 # %% auto #0
 __all__ = ['RESUMABLE', 'TRAIN_PARAMETERS', 'ONE_PARAMETER', 'TrainConfig', 'Trainer', 'prepare_run', 'stage_params', 'main']
@@ -76,6 +76,7 @@ class Trainer:
         shared = threads_for(1 + getattr(data, 'num_workers', 0))   # the cores, shared with the data workers
         self.threads = c.threads or (1 if self.world > 1 else min(torch.get_num_threads(), shared))
         torch.set_num_threads(self.threads)
+        keep_freed_memory()                          # steps re-use their freed memory: no page faults
         freeze(model, c.freeze)
         decay_from = c.decay_from if c.decay_from is not None else c.steps // 2
         span = max(1, c.steps - decay_from)

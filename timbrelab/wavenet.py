@@ -154,6 +154,7 @@ static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-fminf(fmaxf(x
 /* The gate of rows (rows, 2C) = [a | b] + bias: z (rows, C) = tanh(a) sigmoid(b); the rows are overwritten with
    [tanh(a) | sigmoid(b)], what the backward needs. */
 void gate_forward(int64_t rows, int64_t C, float *restrict gates, const float *restrict bias, float *restrict z) {
+    #pragma omp parallel for
     for (int64_t r = 0; r < rows; r++) {
         float *a = gates + r * 2 * C, *b = a + C;
         for (int64_t i = 0; i < C; i++) {
@@ -169,6 +170,7 @@ void gate_forward(int64_t rows, int64_t C, float *restrict gates, const float *r
 void gate_backward(int64_t rows, int64_t C, const float *restrict ts, const float *restrict dz,
                    float *restrict dgates, float *restrict dbias) {
     double sum[2 * MAX_CHANNELS] = {0};
+    #pragma omp parallel for reduction(+:sum[:2 * MAX_CHANNELS])
     for (int64_t r = 0; r < rows; r++) {
         const float *t = ts + r * 2 * C, *s = t + C, *d = dz + r * C;
         float *da = dgates + r * 2 * C, *db = da + C;
@@ -186,6 +188,7 @@ void gate_backward(int64_t rows, int64_t C, const float *restrict ts, const floa
 void cross_entropy(int64_t rows, int64_t n, const float *restrict logits, const int64_t *restrict target,
                    float *restrict loss, float *restrict grad) {
     double total = 0;
+    #pragma omp parallel for reduction(+:total)
     for (int64_t r = 0; r < rows; r++) {
         const float *l = logits + r * n;
         float *g = grad + r * n, top = l[0], sum = 0;
