@@ -13,10 +13,10 @@ import torch
 import timbrelab
 
 # %% auto #0
-__all__ = ['PACKAGES', 'M_TRIM_THRESHOLD', 'M_MMAP_THRESHOLD', 'git_state', 'cpu_model', 'environment', 'temporary', 'write_json',
-           'save_atomic', 'start_run', 'parameters', 'markdown_table', 'runs_folder', 'list_runs', 'checkpoints',
-           'sample_steps', 'run_table', 'spread_table', 'threads_for', 'available_cores', 'free_threads', 'FreeCores',
-           'one_thread', 'torch_threads', 'best_time', 'keep_freed_memory']
+__all__ = ['PACKAGES', 'git_state', 'cpu_model', 'environment', 'temporary', 'write_json', 'save_atomic', 'start_run',
+           'parameters', 'markdown_table', 'runs_folder', 'list_runs', 'checkpoints', 'sample_steps', 'run_table',
+           'spread_table', 'threads_for', 'available_cores', 'free_threads', 'FreeCores', 'one_thread', 'torch_threads',
+           'best_time', 'keep_freed_memory']
 
 # %% ../nbs/05_runs.ipynb #b0cdb796
 PACKAGES = ('timbrelab', 'torch', 'numpy', 'scipy', 'librosa', 'soundfile', 'pretty_midi')
@@ -228,7 +228,7 @@ def best_time(fn, repeat: int = 1, warm_up: bool = True) -> float:
     return min(times)
 
 # %% ../nbs/05_runs.ipynb #mem0002
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # glibc's mallopt parameters
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3   # glibc's mallopt parameters
 
 def keep_freed_memory() -> bool:
     "Make glibc keep freed memory for this process (no trimming; blocks up to 32 MiB from the heap): True if done."
@@ -236,5 +236,5 @@ def keep_freed_memory() -> bool:
     except OSError: return False
     mallopt = getattr(libc, 'mallopt', None)
     if mallopt is None or not hasattr(libc, 'gnu_get_libc_version'): return False
-    return bool(mallopt(M_TRIM_THRESHOLD, 1 << 30) and mallopt(M_MMAP_THRESHOLD, 32 << 20))
+    return bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30) and mallopt(_M_MMAP_THRESHOLD, 32 << 20))
 
