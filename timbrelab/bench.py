@@ -240,7 +240,7 @@ def bench_evaluate(n_pairs: int = 8, repeat: int = 1) -> dict:
     systems = {name: lambda p, outs=outs: outs[index[p['score_id']]] for name, outs in made.items()}
     rows = {}
     def score(how):
-        evaluation._TRACKS.clear()                     # every round starts with no track kept
+        evaluation.forget_f0_tracks()                  # every round starts with no track kept
         with mock.patch.object(evaluation, 'f0_track', evaluation.pyin_track) if how == 'reference' else nullcontext():
             rows[how] = evaluate(systems, pairs, judges, 'violin')
     t = _alternately(dict(reference=lambda: score('reference'), now=lambda: score('now')), 1, repeat)

@@ -32,8 +32,8 @@ from .vocoders import GriffinLim, resynthesize
 
 # %% auto #0
 __all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'UNITS',
-           'sparse_viterbi', 'pyin_track', 'f0_track', 'pitch_metrics', 'InstrumentClassifier', 'embeddings',
-           'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips', 'corpus_fingerprint',
+           'sparse_viterbi', 'forget_f0_tracks', 'pyin_track', 'f0_track', 'pitch_metrics', 'InstrumentClassifier',
+           'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips', 'corpus_fingerprint',
            'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest', 'FeatureJudge',
            'corpus_judges', 'validate_judges', 'validation_table', 'log_spectral_distance', 'mel_cepstral_distance',
            'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip',
@@ -90,6 +90,10 @@ def sparse_viterbi(prob, transition, *, p_init=None, return_logp: bool = False):
     return (states, logp) if return_logp else states
 
 _TRACKS = {}   # f0 tracks by clip content: a clip is tracked once, whichever system or metric asks
+
+def forget_f0_tracks():
+    "Drop the f0 tracks `f0_track` keeps, so that the next call on any clip tracks it anew (to time the tracking)."
+    _TRACKS.clear()
 
 def pyin_track(audio, sr: int, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
     "Frame times (s) and f0 (Hz, 0 where unvoiced) of mono `audio` by librosa's pYIN, C2 to C7, as librosa decodes it."
