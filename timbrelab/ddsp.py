@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 
 from .data import DOMAIN_KEYS, EpochLoader, Features, unpaired_batches
 from .eval import a_weighted_loudness, f0_track
-from .native import call, load_c
+from .native import call, cpu_kernel
 from .protocol import audio_domains, check_config, domain_index, one_device, source_and_target
 from .protocol import write_audio_samples
 from .synth import Score, data_home, midi_to_hz
@@ -105,8 +105,7 @@ def harmonic_synth_per_sample(f0, amplitude, distribution, sr: int, hop: int, n:
 def harmonic_blocks(phase, ends) -> torch.Tensor:
     "Blocks `(blocks, hop)` of harmonics at `phase` `(blocks, hop)`, their amplitudes interpolated from the block's "
     "`ends` `(blocks, 2, K)`: in C on the CPU where a compiler is (`timbrelab.native`), else in torch."
-    usable = phase.device.type == 'cpu' and ends.dtype == torch.float32 and phase.shape[-1] <= 4096   # MAX_HOP
-    lib = load_c(_HARMONICS_C, 'harmonics') if usable else None
+    lib = cpu_kernel(_HARMONICS_C, 'harmonics', phase, ends, fits=phase.shape[-1] <= 4096)   # MAX_HOP
     return _harmonic_blocks_torch(phase, ends) if lib is None else _NativeHarmonics.apply(phase, ends, lib)
 
 def _harmonic_blocks_torch(phase, ends) -> torch.Tensor:
@@ -287,8 +286,7 @@ class _GRU(torch.autograd.Function):
 def gru_sequence(module: nn.GRU, x) -> torch.Tensor:
     "The outputs `(batch, time, hidden)` of the one-layer, batch-first GRU `module` over `x` `(batch, time, inputs)`: "
     "`_GRU` on the CPU where a compiler is, else the module's own kernel."
-    usable = x.device.type == 'cpu' and x.dtype == torch.float32 and module.hidden_size <= 1024   # MAX_HIDDEN
-    lib = load_c(_GRU_C, 'gru') if usable else None
+    lib = cpu_kernel(_GRU_C, 'gru', x, fits=module.hidden_size <= 1024)   # MAX_HIDDEN
     if lib is None: return module(x)[0]
     return _GRU.apply(x.contiguous(), module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0,
                       lib)
@@ -414,8 +412,7 @@ def _spectral_distance_torch(x, y, size: int, eps: float = 1e-7) -> torch.Tensor
 def spectral_distance(x, y, size: int, eps: float = 1e-7) -> torch.Tensor:
     "The mean |linear| + |log| magnitude difference of the STFTs (size `size`) of `x` and `y` `(batch, n)`, per clip "
     "`(batch,)`: in C where a compiler is and the clips are float32 on the CPU, else in torch."
-    usable = x.device.type == 'cpu' and x.dtype == y.dtype == torch.float32
-    lib = load_c(_DISTANCE_C, 'distance') if usable else None
+    lib = cpu_kernel(_DISTANCE_C, 'distance', x, y)
     if lib is None: return _spectral_distance_torch(x, y, size, eps)
     return _SpectralDistance.apply(x.contiguous(), y.contiguous(), size, eps, lib)
 

@@ -13,7 +13,7 @@ import torch
 from .synth import data_home
 
 # %% auto #0
-__all__ = ['FLAGS', 'OPENMP', 'compiler', 'load_c', 'call', 'in_parts']
+__all__ = ['FLAGS', 'OPENMP', 'compiler', 'load_c', 'cpu_kernel', 'call', 'in_parts']
 
 # %% ../nbs/09_native.ipynb #nat0005
 FLAGS = ('-O3', '-march=native', '-ffast-math', '-fPIC', '-shared')
@@ -59,6 +59,13 @@ def load_c(source: str, name: str) -> ctypes.CDLL | None:
         if error: warnings.warn(f"native kernel {name!r} unavailable, using the slower torch path: {error}")
         _libraries[key] = None if cc is None or error else ctypes.CDLL(str(path))
     return _libraries[key]
+
+def cpu_kernel(source: str, name: str, *tensors, fits: bool = True) -> ctypes.CDLL | None:
+    "`load_c(source, name)` where every one of `tensors` is float32 on the CPU and the sizes `fits` the kernel's "
+    "bounds; else None: the caller's torch path."
+    usable = fits and all(t.device.type == 'cpu' and t.dtype == torch.float32 for t in tensors)
+    return load_c(source, name) if usable else None
+
 
 # %% ../nbs/09_native.ipynb #nat0007
 _C_TYPES = {torch.float32: 'float', torch.int64: 'int64_t'}

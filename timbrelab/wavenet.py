@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from torch import nn
 
 from .audio import mu_law_decode
-from .native import call, in_parts, load_c
+from .native import call, cpu_kernel, in_parts, load_c
 
 
 # %% auto #0
@@ -123,8 +123,8 @@ def stack(self: WaveNet, h, up, domain):
     domains = self.conditioning(None, domain, B)[..., 0] if self.n_domains or domain is not None else None  # checked
     frames = None if up is None else up.transpose(1, 2).reshape(B * T, -1)
     cond = [] if up is None else self.cond.weight[..., 0].unflatten(0, (R, -1)).unbind(0)       # R × (2C, K)
-    usable = h.device.type == 'cpu' and h.dtype == torch.float32 and C <= 1024                 # MAX_CHANNELS
-    skips = _Stack.apply((B, T, tuple(self.dilations)), load_c(_TRAIN_C, 'wavenet_train') if usable else None,
+    lib = cpu_kernel(_TRAIN_C, 'wavenet_train', h, fits=C <= 1024)                            # MAX_CHANNELS
+    skips = _Stack.apply((B, T, tuple(self.dilations)), lib,
                          h.reshape(B * T, C), frames, domains, *[conv.weight.permute(2, 0, 1) for conv in self.convs],
                          *[conv.bias for conv in self.convs], *[out.weight[..., 0] for out in self.outs], *cond)
     _, first, _, last = self.head
@@ -309,8 +309,7 @@ class _CrossEntropy(torch.autograd.Function):
 def cross_entropy(logits, target) -> torch.Tensor:
     "`F.cross_entropy` of logits `(rows, classes)` against `target` classes `(rows,)`, the mean: in C on the CPU "
     "where a compiler is, else torch's."
-    usable = logits.device.type == 'cpu' and logits.dtype == torch.float32
-    lib = load_c(_TRAIN_C, 'wavenet_train') if usable else None
+    lib = cpu_kernel(_TRAIN_C, 'wavenet_train', logits)
     if lib is None: return F.cross_entropy(logits, target)
     return _CrossEntropy.apply(logits.contiguous(), target.contiguous(), lib)
 
