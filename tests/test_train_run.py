@@ -66,6 +66,10 @@ def test_train_run_resume_and_transfer(repo_root, tmp_path):
     assert r.returncode != 0 and 'clarinet, violin' in r.stderr
     r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--target', 'kazoo')
     assert r.returncode != 0 and "target domain 'kazoo'" in r.stderr
+    r = transfer_cli(source, tmp_path / 'x.wav', '--checkpoint', run / 'ckpt' / 'last.pt', '--model', 'gm-kazoo')
+    assert r.returncode != 0 and 'give --checkpoint' in r.stderr and '--model' in r.stderr
+    r = transfer_cli(source, tmp_path / 'y.wav', '--model', 'gm-kazoo', '--target', 'violin')
+    assert r.returncode != 0 and "pretrained model 'gm-kazoo'" in r.stderr and not (tmp_path / 'y.wav').exists()
 
 
 def test_template_model_end_to_end(repo_root, tmp_path):

@@ -98,11 +98,13 @@ def real_time_factor(model, wave, target: str, source: str | None = None, repeat
 COLUMNS = ('corpus', 'pair', 'system', 'rpa', 'target_prob', 'target_prob_cnn', 'target_prob_spectral',
            'target_prob_harmonic', 'lsd', 'bar', 'params', 'train_min', 'rtf')
 
-def bar_marks(row: dict, identity_lsd: float, min_prob: float = 0.7, min_rpa: float = 0.85) -> str:
-    "Which parts of the transfer bar a row clears: 'p' (target probability), 'r' (pitch), 'l' (LSD), or '—'."
+def bar_marks(row: dict, identity_lsd: float, capped: bool = False, min_prob: float = 0.7,
+              min_rpa: float = 0.85) -> str:
+    "Which parts of the transfer bar a row clears: 'p' (target probability), 'r' (pitch), 'l' (LSD), or '—'; "
+    "followed by 'capped' where the row's model is `capped` (its oracle misses the bar: `timbrelab.eval.capped`)."
     marks = ('p' * (row['target_prob'] >= min_prob) + 'r' * (row['rpa'] >= min_rpa)
-             + 'l' * (row['lsd'] is not None and row['lsd'] < identity_lsd))
-    return marks or '—'
+             + 'l' * (row['lsd'] is not None and row['lsd'] < identity_lsd)) or '—'
+    return f'{marks} capped' if capped else marks
 
 def leaderboard_table(rows: list[dict]) -> str:
     "The leaderboard as markdown, every row of `rows` with `COLUMNS` (absent values as —)."

@@ -38,6 +38,7 @@ class CycleGANConfig:
     n_bins: int = 84               # cqt, 12 per octave from C1
     generator: str = 'resnet'      # resnet | unet
     stem: str = 'conv'             # resnet: conv (7x7, full resolution) | pixel (space-to-depth: half resolution)
+    residual: bool = False         # resnet: the generator adds a change to its input's features
     width: int = 16                # generator width
     n_blocks: int = 4              # resnet blocks (unet: depth 3)
     discriminator: str = 'patchgan'  # patchgan | conv1d | timbral
@@ -57,7 +58,7 @@ REPRESENTATIONS = dict(stft=lambda c: STFT(c.n_fft, c.hop_length, keep_phase=Fal
                        mel=lambda c: Mel(c.sr, c.n_fft, c.hop_length, n_mels=c.n_mels, keep_phase=False),
                        cqt=lambda c: CQT(c.sr, c.hop_length, n_bins=c.n_bins, keep_phase=False))
 GENERATORS = dict(resnet=lambda c: ResnetGenerator(width=c.width, n_blocks=c.n_blocks, harmonics=c.harmonics,
-                                                  stem=c.stem),
+                                                  stem=c.stem, residual=c.residual),
                   unet=lambda c: UnetGenerator(width=c.width, depth=3, harmonics=c.harmonics))
 DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_width, harmonics=c.harmonics),
                       conv1d=lambda c, n_freq: Conv1dDiscriminator(n_freq, width=4 * c.d_width, harmonics=c.harmonics),

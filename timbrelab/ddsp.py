@@ -41,7 +41,7 @@ class DDSPConfig:
     mlp_layers: int = 3
     reverb_seconds: float = 0.25   # learned impulse response (0: none)
     fft_sizes: tuple = (2048, 1024, 512, 256, 128, 64)   # the multi-scale spectral loss
-    octave_shift: bool = True      # transfer: move f0 by whole octaves toward the target's register
+    octave_shift: bool = True      # transfer: move f0 by whole octaves into the target's register if outside
     lr: float = 1e-3
     seed: int = 0
 
@@ -438,14 +438,14 @@ class DDSP(nn.Module):
         torch.manual_seed(c.seed)
         self.controls = Controls(c.sr, c.hop_length)
         self.decoders = nn.ModuleDict({d: Decoder(c) for d in c.domains})
-        self.register_buffer('pitch_mean', torch.full((len(c.domains),), float('nan')))
+        self.register_buffer('pitch_range', torch.full((len(c.domains), 2), float('nan')))
         self.register_buffer('loudness_quantiles', torch.full((len(c.domains), QUANTILES), float('nan')))
         self.optimizers = dict(decoders=torch.optim.Adam(self.decoders.parameters(), lr=c.lr))
 
     @property
     def nets(self) -> dict: return {f'decoder_{d}': net for d, net in self.decoders.items()}
     @property
-    def device(self) -> torch.device: return self.pitch_mean.device
+    def device(self) -> torch.device: return self.pitch_range.device
     def place(self, devices): return self.to(one_device(devices, 'DDSP'))
     def for_rank(self, rank: int, step: int = 0):
         "The same model on every data-parallel rank: its noise comes from the trainer's seeded global stream."
@@ -471,10 +471,11 @@ def training_data(self: DDSP, domains: dict, batch_size: int, num_workers: int =
 
 @patch
 def set_statistics(self: DDSP, domain: str, controls):
-    "Domain `domain`'s mean MIDI pitch and loudness quantiles over the voiced frames of `controls` `(3, frames)`."
+    "Domain `domain`'s register (5th and 95th percentiles of MIDI pitch) and loudness quantiles over the voiced "
+    "frames of `controls` `(3, frames)`."
     i, voiced = domain_index(self.config.domains, domain), controls[2].bool()
     if not voiced.any(): raise ValueError(f"no voiced frame in the {domain} training slices: pYIN heard no pitch")
-    self.pitch_mean[i] = hz_to_midi(controls[0][voiced]).mean()
+    self.pitch_range[i] = torch.quantile(hz_to_midi(controls[0][voiced]), torch.tensor([0.05, 0.95]))
     self.loudness_quantiles[i] = torch.quantile(controls[1][voiced], torch.linspace(0, 1, QUANTILES))
 
 # %% ../nbs/35_ddsp.ipynb #d0000027
@@ -499,15 +500,16 @@ def train_step(self: DDSP, batch: dict, step: int) -> dict:
 # %% ../nbs/35_ddsp.ipynb #d0000029
 @patch
 def adjusted(self: DDSP, controls, target: str, octave_shift: bool | None = None) -> torch.Tensor:
-    "`controls` `(3, frames)` moved to `target`'s register (whole octaves, unless `octave_shift` or the config says "
-    "not) and loudness distribution (quantiles)."
+    "`controls` `(3, frames)` moved into `target`'s register (the fewest whole octaves, where their mean pitch lies "
+    "outside it, unless `octave_shift` or the config says not) and loudness distribution (quantiles)."
     t, out, voiced = domain_index(self.config.domains, target, 'target domain'), controls.clone(), controls[2].bool()
-    if torch.isnan(self.pitch_mean[t]):
+    if torch.isnan(self.pitch_range[t]).any():
         raise ValueError(f"the {target} decoder has no statistics: train the model first")
     if not voiced.any(): return out
     if self.config.octave_shift if octave_shift is None else octave_shift:
-        octaves = torch.round((self.pitch_mean[t] - hz_to_midi(controls[0][voiced]).mean()) / 12)
-        out[0] = controls[0] * 2 ** octaves
+        pitch = hz_to_midi(controls[0][voiced]).mean()
+        off = (torch.clamp(pitch, *self.pitch_range[t]) - pitch) / 12    # octaves to the register; 0 inside it
+        out[0] = controls[0] * 2 ** (torch.sign(off) * torch.ceil(off.abs()))
     loud = controls[1][voiced]
     rank = (loud[:, None] > loud[None]).sum(1) / max(len(loud) - 1, 1)          # 0 the quietest, 1 the loudest
     q = self.loudness_quantiles[t]

@@ -17,8 +17,10 @@ import scipy.fft
 import scipy.linalg
 import torch
 import torch.nn.functional as F
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
@@ -34,11 +36,11 @@ from .vocoders import GriffinLim, resynthesize
 __all__ = ['PITCH_METRICS', 'CLASSIFIER_VERSION', 'FRAME_HOP', 'ENVELOPE_HZ', 'FEATURE_JUDGES', 'BETTER', 'UNITS',
            'sparse_viterbi', 'forget_f0_tracks', 'pyin_track', 'f0_track', 'pitch_metrics', 'InstrumentClassifier',
            'embeddings', 'train_classifier', 'accuracy', 'check_accuracy', 'labelled_clips', 'corpus_fingerprint',
-           'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest', 'FeatureJudge',
-           'corpus_judges', 'validate_judges', 'validation_table', 'log_spectral_distance', 'mel_cepstral_distance',
-           'frechet_distance', 'a_weighted_loudness', 'loudness_l1', 'paired_clips', 'standard_systems', 'judge_clip',
-           'heard_as', 'judge_clips', 'score_output', 'evaluate', 'metric_names', 'better', 'format_table',
-           'plot_table', 'save_evaluation', 'transfer_bar']
+           'corpus_classifier', 'spectral_frames', 'harmonic_frames', 'logistic', 'forest', 'calibrated',
+           'FeatureJudge', 'corpus_judges', 'own_probability', 'validate_judges', 'validation_table',
+           'log_spectral_distance', 'mel_cepstral_distance', 'frechet_distance', 'a_weighted_loudness', 'loudness_l1',
+           'paired_clips', 'standard_systems', 'judge_clip', 'heard_as', 'judge_clips', 'score_output', 'evaluate',
+           'metric_names', 'better', 'format_table', 'plot_table', 'save_evaluation', 'transfer_bar', 'capped']
 
 # %% ../nbs/50_eval.ipynb #93f57e80
 @numba.njit(cache=True)
@@ -165,7 +167,8 @@ def embeddings(model: InstrumentClassifier, clips) -> np.ndarray:
 # %% ../nbs/50_eval.ipynb #50e72132
 def train_classifier(domains: dict,            # label -> dataset of 1 s slices (an AudioSlices)
                      epochs: int = 20, lr: float = 2e-3, seed: int = 0, batch_size: int = 32) -> InstrumentClassifier:
-    "Train an `InstrumentClassifier` on labelled slices, with one torch thread (the same judge whoever trains it)."
+    "Train an `InstrumentClassifier` on labelled slices, with one torch thread (the same judge whoever trains it), "
+    "the learning rate on one cycle (up over the first tenth, annealed to nearly 0 by the end)."
     with torch_threads(1): return _train_classifier(domains, epochs, lr, seed, batch_size)
 
 def _train_classifier(domains, epochs, lr, seed, batch_size) -> InstrumentClassifier:
@@ -176,11 +179,12 @@ def _train_classifier(domains, epochs, lr, seed, batch_size) -> InstrumentClassi
     y = torch.cat([torch.full((len(domains[l]),), i) for i, l in enumerate(labels)])
     model, g = InstrumentClassifier(labels, sr), torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    cycle = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * -(-len(x) // batch_size), pct_start=0.1)
     for _ in range(epochs):
         model.train()
         for idx in torch.randperm(len(x), generator=g).split(batch_size):
             loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(); loss.backward(); opt.step()
+            opt.zero_grad(); loss.backward(); opt.step(); cycle.step()
     return model.eval()
 
 def accuracy(judge, domains: dict) -> float:
@@ -189,7 +193,7 @@ def accuracy(judge, domains: dict) -> float:
     return float(np.mean([top(c) == label for label, clips in domains.items() for c in clips]))
 
 # %% ../nbs/50_eval.ipynb #b141778f
-CLASSIFIER_VERSION = 2   # bump whenever training changes, so cached classifiers are retrained
+CLASSIFIER_VERSION = 3   # bump whenever training changes, so cached classifiers are retrained
 
 def check_accuracy(judge, test: dict, min_accuracy: float = 0.95, name: str = 'cnn') -> float:
     "A judge's accuracy on `test` ({label: clips}); an error naming the judge if it is below `min_accuracy`."
@@ -287,10 +291,17 @@ def _pool(features, keep) -> np.ndarray:
 def logistic(): return make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000))
 def forest(): return ExtraTreesClassifier(300, min_samples_leaf=2, random_state=0)
 
+def calibrated(model, X, y, recordings, folds: int = 4):
+    "`model` fitted `folds` times, each calibrated (Platt's sigmoid) on the windows of the recordings it did not see."
+    splits = StratifiedGroupKFold(folds).split(X, y, recordings)
+    return CalibratedClassifierCV(model, method='sigmoid', cv=list(splits)).fit(X, y)
+
 class FeatureJudge:
-    "Frame features pooled over windows into a scikit-learn `model()`; a clip: the mean over its windows."
-    def __init__(self, frames, model=logistic, sr: int = 16000, window: float = 2.0, hop: float = 1.0):
-        self.frames, self.make_model, self.sr = frames, model, sr
+    "Frame features pooled over windows into a scikit-learn `model()` (`calibrate`: its probabilities calibrated on "
+    "recordings held out); a clip: the mean over its windows."
+    def __init__(self, frames, model=logistic, sr: int = 16000, window: float = 2.0, hop: float = 1.0,
+                 calibrate: bool = False):
+        self.frames, self.make_model, self.sr, self.calibrate = frames, model, sr, calibrate
         self.window, self.hop = round(window * sr / FRAME_HOP), round(hop * sr / FRAME_HOP)   # in frames
 
     def windows(self, audio) -> np.ndarray:
@@ -299,44 +310,60 @@ class FeatureJudge:
         starts = range(0, max(features.shape[1] - self.window, 0) + 1, self.hop)
         return np.stack([_pool(features[:, s:s + self.window], keep[s:s + self.window]) for s in starts])
 
-    def fit(self, domains: dict):
-        "Train on labelled clips: {label: audio arrays}."
-        self.labels, X, y = sorted(domains), [], []
+    def fit(self, domains: dict, folds: int = 4):
+        "Train on labelled clips, {label: audio arrays}; calibrated: at least `folds` recordings of each label."
+        few = {l: len(c) for l, c in domains.items() if len(c) < folds}
+        if few and self.calibrate:
+            raise ValueError(f"a calibrated judge needs {folds} or more training recordings of each label, got {few}")
+        self.labels, X, y, recordings = sorted(domains), [], [], []
         for i, label in enumerate(self.labels):
             for clip in domains[label]:
-                X.append(self.windows(clip)); y += [i] * len(X[-1])
-        self.model = self.make_model().fit(np.concatenate(X), y)
+                X.append(self.windows(clip)); y += [i] * len(X[-1]); recordings += [len(X)] * len(X[-1])
+        X = np.concatenate(X)
+        model = self.make_model()
+        self.model = calibrated(model, X, y, recordings, folds) if self.calibrate else model.fit(X, y)
         return self
 
     def probabilities(self, audio) -> np.ndarray:
         "Label probabilities of mono `audio`: the mean over its windows."
         return self.model.predict_proba(self.windows(audio)).mean(0)
 
+
 # %% ../nbs/50_eval.ipynb #j0000007
-FEATURE_JUDGES = dict(spectral=(spectral_frames, logistic), harmonic=(harmonic_frames, forest))
+FEATURE_JUDGES = dict(spectral=(spectral_frames, logistic, False),   # frames, model, calibrate
+                      harmonic=(harmonic_frames, forest, True))
 
 def corpus_judges(root, sr: int = 16000, min_accuracy: float = 0.95) -> dict:
     "The corpus's judges {'cnn', 'spectral', 'harmonic'}: trained on its train split, each checked on its test clips."
     test = labelled_clips(root, 'test', sr)
     train = labelled_clips(root, 'train', sr)
     judges = dict(cnn=corpus_classifier(root, sr, min_accuracy),
-                  **{name: FeatureJudge(frames, model, sr).fit(train)
-                     for name, (frames, model) in FEATURE_JUDGES.items()})
+                  **{name: FeatureJudge(frames, model, sr, calibrate=calibrate).fit(train)
+                     for name, (frames, model, calibrate) in FEATURE_JUDGES.items()})
     for name, judge in list(judges.items())[1:]: judge.test_accuracy = check_accuracy(judge, test, min_accuracy, name)
     return judges
 
+def own_probability(judge, domains: dict) -> float:
+    "The mean probability a judge gives each clip of {label: audio arrays} of its own label."
+    own = lambda clip, label: judge.probabilities(clip)[judge.labels.index(label)]
+    return float(np.mean([own(c, l) for l, clips in domains.items() for c in clips]))
+
 def validate_judges(judges: dict, test: dict, n_iter: int = 32) -> list[dict]:
-    "Rows (judge, audio, accuracy per label, all) on clean `test` clips ({label: clips}) and through STFT + GL."
+    "Rows (judge, audio, measure, per label, all): accuracy on clean `test` clips ({label: clips}) and through "
+    "STFT + GL; and on the clean clips the probability of their own label, what a perfect transfer would score."
     vocoder = GriffinLim(STFT(1024, 256, keep_phase=False), n_iter)
     heard = dict(clean=test, reconstructed={l: [resynthesize(vocoder, torch.as_tensor(c)).numpy() for c in clips]
                                             for l, clips in test.items()})
-    row = lambda judge, clips: {**{l: accuracy(judge, {l: clips[l]}) for l in clips}, 'all': accuracy(judge, clips)}
-    return [dict(judge=name, audio=kind, **row(judge, clips))
-            for name, judge in judges.items() for kind, clips in heard.items()]
+    row = lambda judge, clips, measure: {**{l: measure(judge, {l: c}) for l, c in clips.items()},
+                                         'all': measure(judge, clips)}
+    checks = [('clean', 'accuracy', accuracy), ('reconstructed', 'accuracy', accuracy),
+              ('clean', 'P(own label)', own_probability)]
+    return [dict(judge=name, audio=kind, measure=what, **row(judge, heard[kind], measure))
+            for name, judge in judges.items() for kind, what, measure in checks]
 
 def validation_table(rows: list[dict]) -> str:
-    "`validate_judges` rows as markdown: accuracy (↑) per instrument and over all."
-    return markdown_table(rows, better={c: '↑' for c in rows[0] if c not in ('judge', 'audio')})
+    "`validate_judges` rows as markdown: accuracy or own label's probability (↑) per instrument and over all."
+    return markdown_table(rows, better={c: '↑' for c in rows[0] if c not in ('judge', 'audio', 'measure')})
 
 # %% ../nbs/50_eval.ipynb #d0d8b624
 def log_spectral_distance(a, b, n_ffts=(512, 1024, 2048), eps: float = 1e-5) -> float:
@@ -472,8 +499,12 @@ def better(metric: str) -> str | None:
     return BETTER.get(metric) or ('↑' if metric.startswith('target_prob_') else None)
 
 def format_table(rows: list[dict], columns=None) -> str:
-    "Rows of metrics as a markdown table, each metric's header marked ↑ or ↓ (absent values shown as —)."
+    "Rows of metrics as a markdown table, each metric's header marked ↑ or ↓ (absent values shown as —); where the "
+    "`oracle` row misses the bar (`capped`), every system but the identity is marked *(capped)*."
     columns = list(columns or rows[0])
+    oracle = next((r for r in rows if r['system'] == 'oracle'), None)
+    if oracle is not None and capped(oracle):
+        rows = [r if r['system'] == 'identity' else dict(r, system=f"{r['system']} (capped)") for r in rows]
     return markdown_table(rows, columns, better={c: better(c) for c in columns if better(c)})
 
 def plot_table(rows: list[dict], path=None):
@@ -506,3 +537,8 @@ def transfer_bar(rows: list[dict], min_prob: float = 0.7, min_rpa: float = 0.85)
         raise ValueError(f"the transfer bar needs 'model' and 'identity' rows, got {list(found)}")
     m, identity = found['model'], found['identity']
     return dict(target_prob=m['target_prob'] >= min_prob, rpa=m['rpa'] >= min_rpa, lsd=m['lsd'] < identity['lsd'])
+
+def capped(oracle: dict, min_prob: float = 0.7, min_rpa: float = 0.85) -> bool:
+    "Whether an `oracle` row (the true target through a model's own way back to audio) misses the bar's target "
+    "probability or pitch accuracy: the model's rows are then capped by its front end."
+    return oracle['target_prob'] < min_prob or oracle['rpa'] < min_rpa

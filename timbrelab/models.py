@@ -4,6 +4,7 @@
 
 # %% ../nbs/39_models.ipynb #a19574ec
 from __future__ import annotations
+import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -14,17 +15,21 @@ import torch
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
+import timbrelab
+
 from .audio import load, resample, to_mono
 from .cyclegan import CycleGAN, CycleGANConfig
 from .ddsp import DDSP, DDSPConfig, in_its_octave, with_true_f0
-from .protocol import TransferModel, choose, read_checkpoint
+from .protocol import CHECKPOINT_KEYS, TransferModel, choose, read_checkpoint
+from .runs import save_atomic, write_json
 from .template import Template, TemplateConfig
 from .hybrid import Hybrid, HybridConfig
 from .timbretron import TimbreTron, TimbreTronConfig
 from .umtn import UMTN, UMTNConfig
 
 # %% auto #0
-__all__ = ['MODELS', 'MIN_SECONDS', 'Registered', 'build_model', 'load_checkpoint', 'transfer_file', 'transfer_cli']
+__all__ = ['MODELS', 'PRETRAINED', 'MIN_SECONDS', 'Registered', 'build_model', 'load_checkpoint', 'pretrained',
+           'pretrained_checkpoint', 'load_pretrained', 'export_pretrained', 'transfer_file', 'transfer_cli']
 
 # %% ../nbs/39_models.ipynb #44abab6e
 @dataclass(frozen=True)
@@ -68,6 +73,42 @@ def load_checkpoint(path, devices='cpu') -> TransferModel:
     model = build_model(ckpt['model_name'], **ckpt['model_config'])
     model.load_state_dict(ckpt['model'])
     return model.place(devices).eval()
+
+# %% ../nbs/39_models.ipynb #p0000002
+PRETRAINED = Path(timbrelab.__file__).parent / 'pretrained'   # the models that ship inside the package
+
+def pretrained(folder=None) -> dict[str, dict]:
+    "{name: card} of the pretrained models in `folder` (default `PRETRAINED`): each a weights-only checkpoint "
+    "`NAME.pt` beside its card `NAME.json` (the pairs it transfers, how it was trained, its evaluations)."
+    folder = Path(folder or PRETRAINED)
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob('*.json')) if p.with_suffix('.pt').is_file()}
+
+def pretrained_checkpoint(name: str, folder=None) -> Path:
+    "The checkpoint of the pretrained model `name`; an error listing the pretrained models there are."
+    folder = Path(folder or PRETRAINED)
+    if not pretrained(folder): raise ValueError(f"no pretrained model {name!r}: {folder} holds none yet")
+    choose(pretrained(folder), name, 'pretrained model')
+    return folder / f'{name}.pt'
+
+def load_pretrained(name: str, devices='cpu', folder=None) -> TransferModel:
+    "The pretrained model `name`, placed on `devices`, in eval mode."
+    return load_checkpoint(pretrained_checkpoint(name, folder), devices)
+
+def export_pretrained(run, name: str, evaluations=(), folder=None) -> Path:
+    "Ship run folder `run`'s last checkpoint as the pretrained model `name` in `folder`: the model's weights alone, and "
+    "its card: the run's parameters, its training seconds, the run's `metrics.json` and those of `evaluations`."
+    run, folder = Path(run), Path(folder or PRETRAINED)
+    scored = [p for p in (run / 'metrics.json', *map(Path, evaluations)) if p.is_file()]
+    if not scored: raise FileNotFoundError(f"{run} has no metrics.json: evaluate a model before shipping it")
+    ckpt = read_checkpoint(run / 'ckpt' / 'last.pt')
+    trained = {k: v for k, v in json.loads((run / 'config.json').read_text()).items() if k != 'run_dir'}
+    evaluations = [json.loads(p.read_text()) for p in scored]
+    card = dict(name=name, model=ckpt['model_name'], corpus=trained['corpus'], seconds=ckpt.get('seconds'),
+                pairs=[[e['source'], e['target']] for e in evaluations], trained=trained, evaluations=evaluations)
+    save_atomic({k: ckpt[k] for k in CHECKPOINT_KEYS}, folder / f'{name}.pt')
+    write_json(folder / f'{name}.json', card)
+    return folder / f'{name}.pt'
+
 
 # %% ../nbs/39_models.ipynb #66cb4f0b
 MIN_SECONDS = 0.25   # shorter inputs are padded with silence to this length, transferred, and cut back
@@ -116,13 +157,18 @@ def _writable(output) -> str | None:
 def transfer_cli(audio: str,                  # input audio file
                  output: str,                 # where to write the result
                  checkpoint: str = None,      # a trainer checkpoint, e.g. runs/NAME/ckpt/last.pt
+                 model: str = None,           # or a pretrained model by name (timbrelab.models.pretrained())
                  target: str = None,          # the domain to render the input as, e.g. violin
                  source: str = None,          # the input's domain (needed only with more than two domains)
                  device: str = 'cpu',         # where to run the model
                  block_seconds: float = 30.0):  # long inputs are transferred in blocks of this length
     "Re-render `audio` with the timbre of domain `target`, using a trained model."
-    if checkpoint is None: raise SystemExit("--checkpoint is required")
+    if (checkpoint is None) == (model is None):
+        raise SystemExit(f"give --checkpoint (a run's) or --model (pretrained: {', '.join(pretrained()) or 'none'})")
     subtype = _writable(output)
+    if model is not None:
+        try: checkpoint = pretrained_checkpoint(model)
+        except ValueError as e: raise SystemExit(str(e)) from None
     model = load_checkpoint(checkpoint, device)
     if target is None: raise SystemExit(f"--target is required: one of {', '.join(model.config.domains)}")
     load(audio, duration=0.01)                                     # a missing or unreadable input is named now

@@ -84,14 +84,18 @@ def resnet_decoder(width: int = 32, channels: int = 1, stem: str = 'conv') -> li
     return [*_up(4 * width, 2 * width), *_stem(stem, 1)(width, channels), nn.Tanh()]
 
 class ResnetGenerator(nn.Module):
-    "ResNet generator: `resnet_encoder` (stem, 2 down-samplings, `n_blocks` residual blocks), `resnet_decoder`."
-    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,), stem: str = 'conv'):
+    "ResNet generator: `resnet_encoder` (stem, 2 down-samplings, `n_blocks` residual blocks), `resnet_decoder`; "
+    "`residual`: its output is a change added to the input (clamped to [-1, 1]), not a new picture."
+    def __init__(self, channels: int = 1, width: int = 32, n_blocks: int = 6, harmonics=(1,), stem: str = 'conv',
+                 residual: bool = False):
         super().__init__()
-        self.stack = HarmonicStack(harmonics)
+        self.stack, self.residual = HarmonicStack(harmonics), residual
         self.net = nn.Sequential(*resnet_encoder(channels * len(self.stack.harmonics), width, n_blocks, stem),
                                  *resnet_decoder(width, channels, stem))
 
-    def forward(self, x): return _padded(self.net, self.stack(x), 4)
+    def forward(self, x):
+        y = _padded(self.net, self.stack(x), 4)
+        return (x + y).clamp(-1, 1) if self.residual else y
 
 # %% ../nbs/11_nets.ipynb #96aa5a1f
 class UnetGenerator(nn.Module):

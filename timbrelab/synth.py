@@ -359,7 +359,9 @@ def default_dataset(**overrides) -> Path:
     return _cached_dataset('synth', {**DEFAULT_DATASET, **overrides})
 
 # %% ../nbs/00_synth.ipynb #996c5c52
-GM_DATASET = dict(DEFAULT_DATASET, instruments=tuple(GM_INSTRUMENTS.values()))
+# three times the synthetic corpus's training melodies: on 16 a judge of seven sampled instruments heard the clean
+# violin, guitar and cello below 0.7 (nbs/50_eval.ipynb)
+GM_DATASET = dict(DEFAULT_DATASET, instruments=tuple(GM_INSTRUMENTS.values()), n_train=48)
 
 def gm_dataset(**overrides) -> Path:
     "The General MIDI corpus (`GM_DATASET` updated by `overrides`), rendered by FluidSynth on first use and cached."
