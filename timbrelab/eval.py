@@ -502,7 +502,7 @@ def format_table(rows: list[dict], columns=None) -> str:
     "Rows of metrics as a markdown table, each metric's header marked ↑ or ↓ (absent values shown as —); where the "
     "`oracle` row misses the bar (`capped`), every system but the identity is marked *(capped)*."
     columns = list(columns or rows[0])
-    oracle = next((r for r in rows if r['system'] == 'oracle'), None)
+    oracle = next((r for r in rows if r.get('system') == 'oracle'), None)   # tables of runs have no systems
     if oracle is not None and capped(oracle):
         rows = [r if r['system'] == 'identity' else dict(r, system=f"{r['system']} (capped)") for r in rows]
     return markdown_table(rows, columns, better={c: better(c) for c in columns if better(c)})
