@@ -86,8 +86,9 @@ def pretrained(folder=None) -> dict[str, dict]:
 def pretrained_checkpoint(name: str, folder=None) -> Path:
     "The checkpoint of the pretrained model `name`; an error listing the pretrained models there are."
     folder = Path(folder or PRETRAINED)
-    if not pretrained(folder): raise ValueError(f"no pretrained model {name!r}: {folder} holds none yet")
-    choose(pretrained(folder), name, 'pretrained model')
+    shipped = pretrained(folder)
+    if not shipped: raise ValueError(f"no pretrained model {name!r}: {folder} holds none yet")
+    choose(shipped, name, 'pretrained model')
     return folder / f'{name}.pt'
 
 def load_pretrained(name: str, devices='cpu', folder=None) -> TransferModel:
@@ -95,8 +96,8 @@ def load_pretrained(name: str, devices='cpu', folder=None) -> TransferModel:
     return load_checkpoint(pretrained_checkpoint(name, folder), devices)
 
 def export_pretrained(run, name: str, evaluations=(), folder=None) -> Path:
-    "Ship run folder `run`'s last checkpoint as the pretrained model `name` in `folder`: the model's weights alone, and "
-    "its card: the run's parameters, its training seconds, the run's `metrics.json` and those of `evaluations`."
+    "Ship run folder `run`'s last checkpoint as the pretrained model `name` in `folder`: the model's weights alone, "
+    "and its card: the run's parameters, its training seconds, the run's `metrics.json` and those of `evaluations`."
     run, folder = Path(run), Path(folder or PRETRAINED)
     scored = [p for p in (run / 'metrics.json', *map(Path, evaluations)) if p.is_file()]
     if not scored: raise FileNotFoundError(f"{run} has no metrics.json: evaluate a model before shipping it")
