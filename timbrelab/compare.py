@@ -19,7 +19,8 @@ from .train import prepare_run
 
 # %% auto #0
 __all__ = ['PRESETS', 'COLUMNS', 'training_seconds', 'run_info', 'serving', 'preset', 'cell_params', 'train_cell',
-           'parameter_count', 'real_time_factor', 'bar_marks', 'leaderboard_table', 'plot_leaderboard']
+           'parameter_count', 'real_time_factor', 'bar_marks', 'passes', 'over_seeds', 'leaderboard_table',
+           'plot_leaderboard']
 
 # %% ../nbs/52_compare.ipynb #k0000006
 def training_seconds(checkpoint, seen=()) -> float:
@@ -35,43 +36,47 @@ def training_seconds(checkpoint, seen=()) -> float:
     return (path.stat().st_mtime - config.stat().st_mtime if config.is_file() else float('nan')) + before
 
 def run_info(run) -> dict:
-    "`{run, checkpoint, model, corpus, domains, minutes}` of the trained run folder `run`."
+    "`{run, checkpoint, model, corpus, domains, seed, minutes}` of the trained run folder `run`."
     run = Path(run)
     checkpoint = run / 'ckpt' / 'last.pt'
     ckpt = read_checkpoint(checkpoint)
     config = run / 'config.json'
     if not config.is_file(): raise FileNotFoundError(f"{run} has no config.json: not a run folder")
-    return dict(run=str(run), checkpoint=str(checkpoint), model=ckpt['model_name'],
-                corpus=str(json.loads(config.read_text())['corpus']), domains=list(ckpt['model_config']['domains']),
+    trained = json.loads(config.read_text())
+    return dict(run=str(run), checkpoint=str(checkpoint), model=ckpt['model_name'], corpus=str(trained['corpus']),
+                domains=list(ckpt['model_config']['domains']), seed=trained.get('seed', 0),
                 minutes=training_seconds(checkpoint) / 60)
 
-def serving(runs: list[dict], model: str, corpus: str, source: str, target: str) -> dict | None:
-    "The first of `runs` (`run_info`s) of `model` on `corpus` whose domains hold `source` and `target`."
+def serving(runs: list[dict], model: str, corpus: str, source: str, target: str, seed: int | None = None):
+    "The first of `runs` (`run_info`s) of `model` on `corpus` whose domains hold `source` and `target` (trained with "
+    "`seed`, unless it is None)."
     return next((r for r in runs if r['model'] == model and r['corpus'] == str(corpus)
-                 and {source, target} <= set(r['domains'])), None)
+                 and {source, target} <= set(r['domains']) and seed in (None, r.get('seed', 0))), None)
 
 # %% ../nbs/52_compare.ipynb #k0000008
 PRESETS = dict(cyclegan='demo', template='template', umtn='umtn', timbretron='timbretron-train', hybrid='hybrid',
                ddsp='ddsp')   # configs/NAME.yaml of each model: parameters of nbs/train.ipynb
 
-def preset(model: str, configs=None) -> dict:
-    "The parameters of `model`'s preset, `configs/PRESETS[model].yaml` (`configs`: the checkout's folder of presets)."
+def preset(model: str, configs=None, corpus=None) -> dict:
+    "The parameters of `model`'s preset: the corpus's own, `configs/CORPUS-MODEL.yaml` (e.g. gm-ddsp.yaml), where "
+    "there is one, else `configs/PRESETS[model].yaml` (`configs`: the checkout's folder of presets)."
     folder = Path(configs or Path(timbrelab.__file__).resolve().parent.parent / 'configs')
-    path = folder / f"{PRESETS.get(model, model)}.yaml"
+    own = folder / f"{Path(str(corpus)).name}-{model}.yaml"
+    path = own if corpus is not None and own.is_file() else folder / f"{PRESETS.get(model, model)}.yaml"
     if not path.is_file(): raise FileNotFoundError(f"no preset for {model!r}: {path} is missing")
     return yaml.safe_load(path.read_text())
 
 def cell_params(model: str, corpus, source: str, target: str, run_dir, size: str = 'tiny', steps: int = 2,
-                seconds: float = 1.0, configs=None) -> dict:
-    "Training parameters of `model` for a cell: its `preset`, or (`size='tiny'`) the registry's tiny settings."
+                seconds: float = 1.0, configs=None, seed: int = 0) -> dict:
+    "Training parameters of `model` for a cell and `seed`: its `preset`, or (`size='tiny'`) the registry's tiny ones."
     if size == 'tiny':
         return dict(model=model, model_config=dict(MODELS[model].tiny), domains=[source, target], corpus=str(corpus),
-                    steps=steps, seconds=seconds, batch_size=2, eval_pairs=0, run_dir=str(run_dir))
+                    steps=steps, seconds=seconds, batch_size=2, eval_pairs=0, run_dir=str(run_dir), seed=seed)
     if size != 'preset': raise ValueError(f"`size` must be 'tiny' or 'preset', got {size!r}")
-    p = preset(model, configs)
+    p = preset(model, configs, corpus)
     if p.get('model', model) != model: raise ValueError(f"the {model} preset trains {p['model']!r}")
     domains = p.get('domains', [])
-    return dict(p, model=model, corpus=str(corpus), run_dir=str(run_dir), eval_pairs=0, check_transfer=False,
+    return dict(p, model=model, corpus=str(corpus), run_dir=str(run_dir), eval_pairs=0, check_transfer=False, seed=seed,
                 domains=domains if {source, target} <= set(domains) else [source, target])
 
 def train_cell(params: dict) -> Path:
@@ -95,8 +100,8 @@ def real_time_factor(model, wave, target: str, source: str | None = None, repeat
     return seconds / (len(wave) / model.config.sr)
 
 # %% ../nbs/52_compare.ipynb #k0000013
-COLUMNS = ('corpus', 'pair', 'system', 'rpa', 'target_prob', 'target_prob_cnn', 'target_prob_spectral',
-           'target_prob_harmonic', 'lsd', 'bar', 'params', 'train_min', 'rtf')
+COLUMNS = ('corpus', 'pair', 'system', 'seed', 'seeds', 'rpa', 'target_prob', 'prob_spread', 'target_prob_cnn',
+           'target_prob_spectral', 'target_prob_harmonic', 'lsd', 'bar', 'params', 'train_min', 'rtf')
 
 def bar_marks(row: dict, identity_lsd: float, capped: bool = False, min_prob: float = 0.7,
               min_rpa: float = 0.85) -> str:
@@ -105,6 +110,30 @@ def bar_marks(row: dict, identity_lsd: float, capped: bool = False, min_prob: fl
     marks = ('p' * (row['target_prob'] >= min_prob) + 'r' * (row['rpa'] >= min_rpa)
              + 'l' * (row['lsd'] is not None and row['lsd'] < identity_lsd)) or '—'
     return f'{marks} capped' if capped else marks
+
+def passes(row: dict) -> bool:
+    "Whether a row's `bar` marks clear the whole bar (target probability, pitch and LSD) on a model not capped."
+    return row.get('bar') == 'prl'
+
+def over_seeds(rows: list[dict]) -> list[dict]:
+    "One row per corpus, pair and system of `rows` (one per seed): each number's mean over the seeds (a number they "
+    "share as it is), the spread "
+    "(max - min) of the least convinced judge's probability, and `bar`: in how many seeds the row clears it."
+    groups = {}
+    for r in rows: groups.setdefault((r['corpus'], r['pair'], r['system']), []).append(r)
+    summary = []
+    for (corpus, pair, system), seeded in groups.items():
+        row = dict(corpus=corpus, pair=pair, system=system, seeds=len(seeded))
+        for c in COLUMNS[4:]:   # the numbers, after corpus, pair, system and seed
+            values = [r[c] for r in seeded if isinstance(r.get(c), (int, float))]
+            if values: row[c] = values[0] if len(set(values)) == 1 else sum(values) / len(values)
+        probs = [r['target_prob'] for r in seeded if r.get('target_prob') is not None]
+        if len(probs) > 1: row['prob_spread'] = max(probs) - min(probs)
+        if any('bar' in r for r in seeded):
+            capped = ' capped' * any(r.get('bar', '').endswith('capped') for r in seeded)
+            row['bar'] = f"{sum(map(passes, seeded))}/{len(seeded)}{capped}"
+        summary.append(row)
+    return summary
 
 def leaderboard_table(rows: list[dict]) -> str:
     "The leaderboard as markdown, every row of `rows` with `COLUMNS` (absent values as —)."
