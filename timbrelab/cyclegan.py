@@ -15,7 +15,8 @@ from torch import nn
 from .audio import save
 from .data import AudioFolder, EpochLoader, Features, unpaired_batches
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
-from .nets import Conv1dDiscriminator, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator
+from .nets import (Conv1dDiscriminator, Critics, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator,
+                            UnetGenerator)
 from .parallel import Split, place
 from .protocol import check_config, choose, domain_index, held, rank_seed, source_and_target
 from .spectral import CQT, STFT, Mel, silent_frames, state_length
@@ -24,7 +25,8 @@ from .vocoders import GriffinLim, Vocoder, resynthesize
 from .views import plot_spectrograms
 
 # %% auto #0
-__all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'MIN_FRAMES', 'CycleGANConfig', 'CycleGAN', 'discriminator_harness']
+__all__ = ['REPRESENTATIONS', 'GENERATORS', 'DISCRIMINATORS', 'MIN_FRAMES', 'CycleGANConfig', 'critics', 'CycleGAN',
+           'discriminator_harness']
 
 # %% ../nbs/30_cyclegan.ipynb #8109921a
 @dataclass
@@ -41,7 +43,7 @@ class CycleGANConfig:
     residual: bool = False         # resnet: the generator adds a change to its input's features
     width: int = 16                # generator width
     n_blocks: int = 4              # resnet blocks (unet: depth 3)
-    discriminator: str = 'patchgan'  # patchgan | conv1d | timbral
+    discriminator: str = 'patchgan'  # patchgan | conv1d | timbral, or several joined by + (patchgan+timbral)
     harmonics: tuple = (1,)        # harmonic channels of every net (stft only): (1, 2) lines even partials up with all
     d_width: int = 32
     loss: str = 'lsgan'            # lsgan | vanilla | wgangp
@@ -64,6 +66,12 @@ DISCRIMINATORS = dict(patchgan=lambda c, n_freq: PatchDiscriminator(width=c.d_wi
                       conv1d=lambda c, n_freq: Conv1dDiscriminator(n_freq, width=4 * c.d_width, harmonics=c.harmonics),
                       timbral=lambda c, n_freq: TimbralDiscriminator(n_freq, 2 * c.d_width, harmonics=c.harmonics))
 
+def critics(c: CycleGANConfig, n_freq: int) -> nn.Module:
+    "The discriminator `c.discriminator` names; several (`patchgan+timbral`) as one `Critics`, each with its own loss."
+    built = [choose(DISCRIMINATORS, name, 'discriminator')(c, n_freq) for name in c.discriminator.split('+')]
+    return built[0] if len(built) == 1 else Critics(*built)
+
+
 # %% ../nbs/30_cyclegan.ipynb #f446895a
 class CycleGAN(nn.Module):
     "Spectrogram CycleGAN between domains A and B (`config.domains`)."
@@ -85,7 +93,7 @@ class CycleGAN(nn.Module):
         self.vocoder = GriffinLim(self.rep, c.gl_iters)
         n_freq = self.rep(torch.zeros(c.hop_length * 4))[0].shape[0]
         self.G_AB, self.G_BA = (choose(GENERATORS, c.generator, 'generator')(c) for _ in range(2))
-        self.D_A, self.D_B = (choose(DISCRIMINATORS, c.discriminator, 'discriminator')(c, n_freq) for _ in range(2))
+        self.D_A, self.D_B = (critics(c, n_freq) for _ in range(2))
         self.gan, self.pools = GANLoss(c.loss), dict(a=HistoryPool(c.pool_size, c.seed), b=HistoryPool(c.pool_size, c.seed + 1))
         self.noise = torch.Generator().manual_seed(c.seed + 2)   # instance noise, its own stream so a resumed run draws the same
         adam = lambda *nets: torch.optim.Adam([p for n in nets for p in n.parameters()], lr=c.lr, betas=(0.5, 0.999))

@@ -14,7 +14,8 @@ __all__ = ['GANLoss', 'gradient_penalty', 'cycle_loss', 'identity_loss', 'identi
 
 # %% ../nbs/10_gan_losses.ipynb #b8419944
 class GANLoss:
-    "An adversarial loss family: `d_loss(real_out, fake_out)` for the discriminator, `g_loss(fake_out)` for the generator."
+    "An adversarial loss family: `d_loss(real_out, fake_out)` for the discriminator, `g_loss(fake_out)` for the generator. "
+    "Outputs given as lists (several critics of one input, `timbrelab.nets.Critics`) count each critic equally."
     families = ('lsgan', 'vanilla', 'wgangp')
 
     def __init__(self, name: str = 'lsgan'):
@@ -22,22 +23,27 @@ class GANLoss:
         self.name = name
 
     def d_loss(self, real, fake):
+        if isinstance(real, (list, tuple)): return sum(map(self.d_loss, real, fake)) / len(real)
         if self.name == 'lsgan': return 0.5 * (((real - 1) ** 2).mean() + (fake ** 2).mean())
         if self.name == 'vanilla':
             return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
         return fake.mean() - real.mean()
 
     def g_loss(self, fake):
+        if isinstance(fake, (list, tuple)): return sum(map(self.g_loss, fake)) / len(fake)
         if self.name == 'lsgan': return ((fake - 1) ** 2).mean()
         if self.name == 'vanilla': return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
         return -fake.mean()
 
 # %% ../nbs/10_gan_losses.ipynb #b42054a7
 def gradient_penalty(critic, real, fake, weight: float = 10.0):
-    "WGAN-GP: `weight` * mean((|grad critic(x)| - 1)^2) at random points x between `real` and `fake` samples."
+    "WGAN-GP: `weight` * mean((|grad critic(x)| - 1)^2) at random points x between `real` and `fake` samples "
+    "(of the critics' summed outputs, where `critic` gives a list)."
     eps = torch.rand(len(real), *[1] * (real.dim() - 1), device=real.device)
     x = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
-    grad, = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    out = critic(x)
+    total = sum(o.sum() for o in out) if isinstance(out, (list, tuple)) else out.sum()
+    grad, = torch.autograd.grad(total, x, create_graph=True)
     return weight * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 # %% ../nbs/10_gan_losses.ipynb #05deb9ba

@@ -10,7 +10,7 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['STEMS', 'ResidualBlock', 'HarmonicStack', 'resnet_encoder', 'resnet_decoder', 'ResnetGenerator', 'UnetGenerator',
-           'PatchDiscriminator', 'Conv1dDiscriminator', 'TimbralDiscriminator']
+           'PatchDiscriminator', 'Conv1dDiscriminator', 'TimbralDiscriminator', 'Critics']
 
 # %% ../nbs/11_nets.ipynb #83c375dd
 def _conv(i, o, k=3, stride=1):
@@ -166,3 +166,12 @@ class TimbralDiscriminator(nn.Module):
     def forward(self, x):
         if x.shape[-2] != self.n_freq: raise ValueError(f"built for {self.n_freq} frequency bins, got {x.shape[-2]}")
         return self.net(self.spectrum(self.stack(x))[:, :, 0])[:, :, None]
+
+class Critics(nn.Module):
+    "Several discriminators of one input, each with its own outputs (a list; `timbrelab.gan_losses.GANLoss` averages "
+    "their losses): e.g. a PatchGAN for local texture beside a timbral critic that sees the whole spectrum."
+    def __init__(self, *critics: nn.Module):
+        super().__init__()
+        self.critics = nn.ModuleList(critics)
+
+    def forward(self, x) -> list: return [D(x) for D in self.critics]
