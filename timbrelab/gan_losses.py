@@ -14,8 +14,8 @@ __all__ = ['GANLoss', 'gradient_penalty', 'cycle_loss', 'identity_loss', 'identi
 
 # %% ../nbs/10_gan_losses.ipynb #b8419944
 class GANLoss:
-    "An adversarial loss family: `d_loss(real_out, fake_out)` for the discriminator, `g_loss(fake_out)` for the generator. "
-    "Outputs given as lists (several critics of one input, `timbrelab.nets.Critics`) count each critic equally."
+    "An adversarial loss family: `d_loss(real_out, fake_out)` for the discriminator, `g_loss(fake_out)` for the "
+    "generator. Outputs given as lists (several critics of one input, `timbrelab.nets.Critics`) count each equally."
     families = ('lsgan', 'vanilla', 'wgangp')
 
     def __init__(self, name: str = 'lsgan'):
