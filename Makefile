@@ -10,7 +10,7 @@ RUN ?= demo-$(shell date +%Y%m%d-%H%M%S)
 DEMO_NB ?= nbs/train.ipynb
 DEMO_ARGS ?= -f configs/demo.yaml
 
-.PHONY: demo test compare setup lab clean-venv
+.PHONY: demo test compare pretrained setup lab clean-venv
 .DEFAULT_GOAL := test
 
 setup: $(VENV)/.installed
@@ -37,6 +37,10 @@ COMPARE_ARGS ?=
 compare:
 	$(MAKE) demo RUN=$(if $(filter command line,$(origin RUN)),$(RUN),compare-$(shell date +%Y%m%d-%H%M%S)) \
 	  DEMO_NB=nbs/compare.ipynb DEMO_ARGS="-f configs/compare.yaml $(COMPARE_ARGS)"
+
+# the models that ship in timbrelab/pretrained/ (configs/pretrained.yaml), trained, scored and exported again
+pretrained: setup
+	$(BIN)/timbrelab-pretrained --spec configs/pretrained.yaml
 
 lab: setup
 	$(BIN)/jupyter lab

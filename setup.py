@@ -20,7 +20,7 @@ setuptools.setup(
     python_requires='>=' + cfg['min_python'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
-    package_data={cfg['lib_path']: ['pretrained/*.pt', 'pretrained/*.json']},   # the shipped models (make pretrained)
+    package_data={cfg['lib_path']: ['pretrained/*.pt', 'pretrained/*.json', 'pretrained/*.flac']},   # make pretrained
     # registers timbrelab.notebooks.clean_on_save as the Jupyter server's pre-save hook in this environment
     data_files=[('etc/jupyter', ['jupyter-config/jupyter_server_config.json'])],
     install_requires=cfg['requirements'].split(),

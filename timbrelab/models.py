@@ -97,9 +97,10 @@ def load_pretrained(name: str, devices='cpu', folder=None) -> TransferModel:
 
 def export_pretrained(run, name: str, evaluations=(), folder=None) -> Path:
     "Ship run folder `run`'s last checkpoint as the pretrained model `name` in `folder`: the model's weights alone, "
-    "and its card: the run's parameters, its training seconds, the run's `metrics.json` and those of `evaluations`."
+    "and its card: the run's parameters, its training seconds, and the evaluations (`metrics.json` files) given in "
+    "`evaluations`, else the run's own `metrics.json`."
     run, folder = Path(run), Path(folder or PRETRAINED)
-    scored = [p for p in (run / 'metrics.json', *map(Path, evaluations)) if p.is_file()]
+    scored = [p for p in (list(map(Path, evaluations)) or [run / 'metrics.json']) if p.is_file()]
     if not scored: raise FileNotFoundError(f"{run} has no metrics.json: evaluate a model before shipping it")
     ckpt = read_checkpoint(run / 'ckpt' / 'last.pt')
     trained = {k: v for k, v in json.loads((run / 'config.json').read_text()).items() if k != 'run_dir'}
