@@ -117,8 +117,8 @@ def passes(row: dict) -> bool:
 
 def over_seeds(rows: list[dict]) -> list[dict]:
     "One row per corpus, pair and system of `rows` (one per seed): each number's mean over the seeds (a number they "
-    "share as it is), the spread "
-    "(max - min) of the least convinced judge's probability, and `bar`: in how many seeds the row clears it."
+    "share as it is), the spread (max - min) of the least convinced judge's probability, and `bar`: in how many "
+    "seeds the row clears it."
     groups = {}
     for r in rows: groups.setdefault((r['corpus'], r['pair'], r['system']), []).append(r)
     summary = []

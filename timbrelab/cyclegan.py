@@ -15,8 +15,8 @@ from torch import nn
 from .audio import save
 from .data import AudioFolder, EpochLoader, Features, unpaired_batches
 from .gan_losses import GANLoss, HistoryPool, cycle_loss, gradient_penalty, identity_loss, identity_weight
-from .nets import (Conv1dDiscriminator, Critics, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator,
-                            UnetGenerator)
+from .nets import (
+    Conv1dDiscriminator, Critics, PatchDiscriminator, ResnetGenerator, TimbralDiscriminator, UnetGenerator)
 from .parallel import Split, place
 from .protocol import check_config, choose, domain_index, held, rank_seed, source_and_target
 from .spectral import CQT, STFT, Mel, silent_frames, state_length
@@ -70,7 +70,6 @@ def critics(c: CycleGANConfig, n_freq: int) -> nn.Module:
     "The discriminator `c.discriminator` names; several (`patchgan+timbral`) as one `Critics`, each with its own loss."
     built = [choose(DISCRIMINATORS, name, 'discriminator')(c, n_freq) for name in c.discriminator.split('+')]
     return built[0] if len(built) == 1 else Critics(*built)
-
 
 # %% ../nbs/30_cyclegan.ipynb #f446895a
 class CycleGAN(nn.Module):
